@@ -1,0 +1,15 @@
+namespace SupportPlatform.Sdk;
+
+/// <summary>
+/// Well-known capability names, listed in a plugin's manifest (<see cref="PluginManifest.Capabilities"/>, MSBuild
+/// property <c>PluginCapabilities</c>) so the host can show what a plugin offers without loading it. Each name
+/// matches one capability contract the plugin registers in <see cref="IPlugin.ConfigureServices"/>.
+/// </summary>
+public static class PluginCapabilities
+{
+    /// <summary>The plugin registers an <see cref="IPluginHealthCheck"/>.</summary>
+    public const string HealthCheck = "health-check";
+
+    /// <summary>The plugin registers an <see cref="IPluginBackgroundService"/>.</summary>
+    public const string BackgroundService = "background-service";
+}
