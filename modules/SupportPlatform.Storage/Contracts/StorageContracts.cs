@@ -16,9 +16,36 @@ public enum DatabaseProvider
 /// <summary>The database the platform stores everything in (grain state, reminders, clustering, read model).</summary>
 public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString)
 {
-    /// <summary>The embedded default: <c>supportplatform.db</c> in <paramref name="dataPath"/>.</summary>
-    public static DatabaseSettings Embedded(string dataPath) =>
-        throw new NotImplementedException("filled in by the storage work");
+    /// <summary>File name of the embedded database inside the data folder.</summary>
+    public const string EmbeddedFileName = "supportplatform.db";
+
+    /// <summary>
+    /// The embedded default: <c>supportplatform.db</c> in <paramref name="dataPath"/>. Creates the folder if it is
+    /// missing; the connection string holds the absolute file path and a 30 s default command (busy) timeout.
+    /// </summary>
+    public static DatabaseSettings Embedded(string dataPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
+        var folder = Path.GetFullPath(dataPath);
+        Directory.CreateDirectory(folder);
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(folder, EmbeddedFileName),
+            Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate,
+            Cache = Microsoft.Data.Sqlite.SqliteCacheMode.Private,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+            Pooling = true,
+        };
+        return new DatabaseSettings(DatabaseProvider.Sqlite, builder.ToString());
+    }
+
+    // The connection string may hold a password: keep it out of ToString() and therefore out of logs.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Provider = ").Append(Provider).Append(", ConnectionString = ***");
+        return true;
+    }
 }
 
 /// <summary>How this silo joins its cluster.</summary>
