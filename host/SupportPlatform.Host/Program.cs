@@ -1,7 +1,22 @@
+using SupportPlatform.Host.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+try
+{
+    builder.AddSupportPlatform();
+}
+catch (PlatformConfigurationException ex)
+{
+    // A bad setting stops the start with the key, the value and what is expected; no stack trace.
+    await Console.Error.WriteLineAsync(ex.Message);
+    await Console.Error.WriteLineAsync("Settings come from appsettings.json and environment variables (SupportPlatform__Cluster__SiloPort for SupportPlatform:Cluster:SiloPort).");
+    return 78; // EX_CONFIG
+}
+
 var app = builder.Build();
-app.MapGet("/", () => "SupportPlatform");
-app.Run();
+app.MapSupportPlatform();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, public so functional tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using SupportPlatform.Core;
+using SupportPlatform.Storage.Contracts;
+
+namespace SupportPlatform.Host.Hosting;
+
+/// <summary>The composition root: wires configuration, storage, the silo, modules, plugins and the HTTP surface.</summary>
+internal static class PlatformHost
+{
+    /// <summary>Meter names the Prometheus endpoint exports besides ASP.NET Core and the runtime.</summary>
+    private static readonly string[] Meters = ["Microsoft.Orleans", "SupportPlatform.*"];
+
+    public static WebApplicationBuilder AddSupportPlatform(this WebApplicationBuilder builder)
+    {
+        var platform = PlatformConfiguration.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        var services = builder.Services;
+        services.AddSingleton(platform);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSupportPlatformStorage(platform.Database);
+        // Migrations must finish before the silo starts: hosted services start in registration order.
+        services.AddHostedService<DatabaseMigrationService>();
+        builder.UseOrleans(silo => silo.UseSupportPlatformStorage(platform.Database, platform.Cluster));
+
+        var modules = ModuleCatalog.Discover();
+        services.AddSingleton(modules);
+        foreach (var module in modules)
+        {
+            module.AddServices(services, builder.Configuration, builder.Environment);
+        }
+
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.AddHealthChecks()
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
+            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter(Meters)
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    public static WebApplication MapSupportPlatform(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions
+        {
+            // Liveness: the process answers HTTP. Dependencies belong to readiness, or a database outage would restart us.
+            Predicate = _ => false,
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = HealthReportWriter.WriteAsync,
+        });
+
+        foreach (var module in app.Services.GetRequiredService<IReadOnlyList<IModule>>())
+        {
+            module.MapEndpoints(app);
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceUrls(app));
+        return app;
+    }
+
+    private static void AnnounceUrls(WebApplication app)
+    {
+        var platform = app.Services.GetRequiredService<PlatformConfiguration>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SupportPlatform");
+        logger.LogInformation(
+            "SupportPlatform is ready at {Urls} (database: {Provider}, data folder: {DataPath}, plugins: {PluginsPath})",
+            string.Join(", ", app.Urls), platform.Database.Provider, platform.DataPath, platform.PluginsPath);
+    }
+}
