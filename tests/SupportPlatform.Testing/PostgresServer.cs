@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace SupportPlatform.Testing;
+
+/// <summary>
+/// A process-wide, shared, throwaway PostgreSQL server for tests.
+/// </summary>
+/// <remarks>
+/// <para>When the environment variable <c>SP_TEST_POSTGRES</c> holds an Npgsql connection string to a superuser, that
+/// server is used. Otherwise the server binaries under <c>/usr/lib/postgresql/*/bin</c> (Debian package
+/// <c>postgresql</c>) initialise a cluster in a temp folder, which is started on a free loopback port and is stopped
+/// (<c>pg_ctl stop -m immediate</c>) and deleted when the process exits. When running as root, the server runs as the
+/// <c>postgres</c> user (PostgreSQL refuses to run as root).</para>
+/// <para>Usage: <c>var connectionString = await PostgresServer.Shared.CreateDatabaseAsync("tickets");</c> gives a fresh,
+/// empty, uniquely named database per call.</para>
+/// </remarks>
+public sealed class PostgresServer
+{
+    /// <summary>Environment variable naming an existing server (Npgsql connection string of a superuser).</summary>
+    public const string EnvironmentVariable = "SP_TEST_POSTGRES";
+
+    private const string BinariesRoot = "/usr/lib/postgresql";
+    private const string NotFoundMessage =
+        "PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test, which installs the Debian package postgresql, or set SP_TEST_POSTGRES";
+
+    private static readonly Lazy<PostgresServer> LazyShared = new(() => new PostgresServer(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly Lazy<Task<string>> _adminConnectionString;
+    private int _databaseCounter;
+
+    private PostgresServer()
+    {
+        _adminConnectionString = new Lazy<Task<string>>(() => Task.Run(StartAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The server shared by every test in this process; it starts on first use.</summary>
+    public static PostgresServer Shared => LazyShared.Value;
+
+    /// <summary>Connection string of a superuser to the <c>postgres</c> database; starts the server if needed.</summary>
+    public Task<string> GetAdminConnectionStringAsync() => _adminConnectionString.Value;
+
+    /// <summary>
+    /// Creates a fresh, uniquely named database and returns its connection string (same server and credentials).
+    /// <paramref name="prefix"/> (letters, digits, underscores) starts the database name, to find it when debugging.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string? prefix = null)
+    {
+        var admin = await GetAdminConnectionStringAsync().ConfigureAwait(false);
+        var name = BuildDatabaseName(prefix);
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync().ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8';";
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        return builder.ConnectionString;
+    }
+
+    private string BuildDatabaseName(string? prefix)
+    {
+        var clean = new StringBuilder();
+        foreach (var c in (prefix ?? "sp").ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c == '_')
+            {
+                clean.Append(c);
+            }
+        }
+
+        if (clean.Length == 0 || !char.IsAsciiLetter(clean[0]))
+        {
+            clean.Insert(0, "sp_");
+        }
+
+        var counter = Interlocked.Increment(ref _databaseCounter);
+        var suffix = $"_{Environment.ProcessId}_{counter}_{Guid.NewGuid().ToString("N")[..8]}";
+        var head = clean.ToString();
+        return head.Length + suffix.Length > 63 ? head[..(63 - suffix.Length)] + suffix : head + suffix;
+    }
+
+    private static async Task<string> StartAsync()
+    {
+        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            return external;
+        }
+
+        var bin = FindBinaries() ?? throw new InvalidOperationException(NotFoundMessage);
+        CleanUpOrphans(bin);
+
+        var folder = Directory.CreateTempSubdirectory("sp-pg-").FullName;
+        var data = Path.Combine(folder, "data");
+        var runAsPostgres = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || IsRoot();
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            if (runAsPostgres)
+            {
+                await RunAsync("chown", ["-R", "postgres:postgres", folder], asPostgres: false).ConfigureAwait(false);
+            }
+
+            // --no-sync / fsync=off / full_page_writes=off / synchronous_commit=off: this cluster is thrown away at the end
+            // of the test run, so durability against an OS crash is worthless here and start-up and commits get much faster.
+            await RunAsync(Path.Combine(bin, "initdb"),
+                ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+                runAsPostgres).ConfigureAwait(false);
+
+            var port = FreeLoopbackPort();
+            var options = string.Join(' ',
+                $"-p {port}",
+                "-c listen_addresses=127.0.0.1",
+                $"-c unix_socket_directories='{folder}'",
+                "-c fsync=off",
+                "-c full_page_writes=off",
+                "-c synchronous_commit=off",
+                "-c max_connections=300",
+                "-c shared_buffers=64MB");
+            await RunAsync(Path.Combine(bin, "pg_ctl"),
+                ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o", options, "start"],
+                runAsPostgres).ConfigureAwait(false);
+
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(bin, folder, data, runAsPostgres);
+
+            var builder = new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1",
+                Port = port,
+                Username = "postgres",
+                Database = "postgres",
+                // Many short-lived test databases: do not keep idle connections for long.
+                ConnectionIdleLifetime = 10,
+                Timeout = 30,
+            };
+            return builder.ConnectionString;
+        }
+        catch
+        {
+            Stop(bin, folder, data, runAsPostgres);
+            throw;
+        }
+    }
+
+    private static string? FindBinaries()
+    {
+        if (!Directory.Exists(BinariesRoot))
+        {
+            return null;
+        }
+
+        return Directory.GetDirectories(BinariesRoot)
+            .Select(d => Path.Combine(d, "bin"))
+            .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl")))
+            .OrderByDescending(b => int.TryParse(Path.GetFileName(Path.GetDirectoryName(b)), out var v) ? v : 0)
+            .FirstOrDefault();
+    }
+
+    /// <summary>Stops and deletes clusters left behind by test processes that were killed (their owner pid is gone).</summary>
+    private static void CleanUpOrphans(string bin)
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "sp-pg-*"))
+        {
+            try
+            {
+                var ownerFile = Path.Combine(folder, "owner.pid");
+                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
+                {
+                    continue;
+                }
+
+                Stop(bin, folder, Path.Combine(folder, "data"), IsRoot());
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void Stop(string bin, string folder, string data, bool runAsPostgres)
+    {
+        try
+        {
+            if (File.Exists(Path.Combine(data, "postmaster.pid")))
+            {
+                RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], runAsPostgres, throwOnError: false)
+                    .GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static bool IsRoot()
+    {
+        try
+        {
+            return File.ReadAllLines("/proc/self/status")
+                .FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+                ?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, "0", ..];
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, string[] arguments, bool asPostgres, bool throwOnError = true)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = asPostgres ? "runuser" : file,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (asPostgres)
+        {
+            foreach (var a in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        // pg_ctl start redirects the server's output to its log file, so these pipes close when pg_ctl exits.
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0 && throwOnError)
+        {
+            throw new InvalidOperationException(
+                $"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{await stdout.ConfigureAwait(false)}\n{await stderr.ConfigureAwait(false)}");
+        }
+    }
+}
