@@ -1,0 +1,26 @@
+namespace SupportPlatform.Plugins.Hosting;
+
+/// <summary>Where the host finds its plugins and how it treats them.</summary>
+public sealed class PluginHostOptions
+{
+    /// <summary>The configuration key read for <see cref="PluginsPath"/> when the host does not set it.</summary>
+    public const string PathConfigurationKey = "SupportPlatform:Plugins:Path";
+
+    /// <summary>
+    /// The folder holding one subfolder per plugin. When not set: configuration <see cref="PathConfigurationKey"/>,
+    /// else <c>&lt;DataFolder&gt;/plugins</c>.
+    /// </summary>
+    public string? PluginsPath { get; set; }
+
+    /// <summary>The host's data folder; plugins get their data folders under <c>&lt;DataFolder&gt;/plugin-data/&lt;id&gt;</c>.</summary>
+    public string? DataFolder { get; set; }
+
+    /// <summary>
+    /// The folder holding one data folder per plugin. When not set: <c>&lt;DataFolder&gt;/plugin-data</c>, else a
+    /// <c>plugin-data</c> folder beside <see cref="PluginsPath"/> (never inside a plugin's folder, which a redeploy replaces).
+    /// </summary>
+    public string? PluginDataPath { get; set; }
+
+    /// <summary>How long one plugin's health check may take before it is reported as timed out.</summary>
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
