@@ -128,7 +128,12 @@ public sealed class PostgresServer
                 ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o", options, "start"],
                 runAsPostgres).ConfigureAwait(false);
 
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(bin, folder, data, runAsPostgres);
+            // Clean-up at exit, twice over. The test runner may kill the test process right after the run (vstest does so
+            // when the test host does not exit promptly), which can cut a ProcessExit handler short, and a killed process
+            // runs none. So a detached reaper process waits for this process to end, then stops the server and deletes
+            // the folder; the ProcessExit handler only sends the immediate-shutdown signal, which takes no time.
+            StartReaper(bin, folder, data, runAsPostgres);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => SignalImmediateShutdown(data);
 
             var builder = new NpgsqlConnectionStringBuilder
             {
@@ -148,6 +153,55 @@ public sealed class PostgresServer
             throw;
         }
     }
+
+    private static void StartReaper(string bin, string folder, string data, bool runAsPostgres)
+    {
+        var pgCtl = (runAsPostgres ? "runuser -u postgres -- " : string.Empty) + Quote(Path.Combine(bin, "pg_ctl"));
+        var script =
+            "exec </dev/null >/dev/null 2>&1; " +
+            $"while kill -0 {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}; do sleep 1; done; " +
+            $"if [ -f {Quote(Path.Combine(data, "postmaster.pid"))} ]; then {pgCtl} -D {Quote(data)} -m immediate -w stop; fi; " +
+            $"rm -rf {Quote(folder)}";
+        var start = new ProcessStartInfo
+        {
+            FileName = "setsid",
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using var reaper = Process.Start(start) ?? throw new InvalidOperationException("Could not start the PostgreSQL clean-up process.");
+        reaper.StandardInput.Close();
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>SIGQUIT to the postmaster = pg_ctl stop -m immediate, without starting a process.</summary>
+    private static void SignalImmediateShutdown(string data)
+    {
+        try
+        {
+            var pidFile = Path.Combine(data, "postmaster.pid");
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && pid > 0)
+            {
+                _ = Kill(pid, SigQuit);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private const int SigQuit = 3;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private static string? FindBinaries()
     {
