@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace SupportPlatform.Host.Tests;
+
+/// <summary>
+/// The host as a real operating-system process (the built SupportPlatform.Host.dll run by `dotnet`), for tests
+/// that need separate processes: a two-node cluster, a kill, a start-up that must fail.
+/// </summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private HostProcess(Process process, int httpPort)
+    {
+        this.process = process;
+        HttpPort = httpPort;
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+    }
+
+    public int HttpPort { get; }
+
+    public Uri BaseAddress { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public static HostProcess Start(IDictionary<string, string> environment, int? httpPort = null)
+    {
+        var port = httpPort ?? PlatformFactory.FreePort();
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "SupportPlatform.Host.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { hostDll, "--urls", $"http://127.0.0.1:{port}" },
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var host = new HostProcess(process, port);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    public static Dictionary<string, string> Environment(string dataPath, string? postgres = null, int? siloPort = null, int? gatewayPort = null)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["SupportPlatform__DataPath"] = dataPath,
+            ["SupportPlatform__Cluster__SiloPort"] = (siloPort ?? PlatformFactory.FreePort()).ToString(CultureInfo.InvariantCulture),
+            ["SupportPlatform__Cluster__GatewayPort"] = (gatewayPort ?? PlatformFactory.FreePort()).ToString(CultureInfo.InvariantCulture),
+            ["SupportPlatform__Cluster__ClusterId"] = "sp-process-tests",
+            ["SupportPlatform__Cluster__ServiceId"] = "sp-process-tests",
+        };
+        if (postgres is not null)
+        {
+            env["SupportPlatform__Database__ConnectionString"] = postgres;
+        }
+
+        return env;
+    }
+
+    /// <summary>Waits until /health/ready answers 200, or fails with the process output.</summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"host exited with {process.ExitCode} before it was ready:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"host not ready after {timeout}:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        process.WaitForExit(); // flushes the redirected output
+        return process.ExitCode;
+    }
+
+    /// <summary>Like `kill -9`: no graceful shutdown at all.</summary>
+    public void Kill() => process.Kill(entireProcessTree: true);
+
+    /// <summary>Graceful stop (SIGTERM), as systemd does.</summary>
+    public async Task StopAsync()
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        try
+        {
+            await WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            Kill();
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+}

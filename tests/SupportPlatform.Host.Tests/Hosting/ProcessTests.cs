@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using SupportPlatform.Operations.Contracts;
+using SupportPlatform.Testing;
+
+namespace SupportPlatform.Host.Tests.Hosting;
+
+/// <summary>The host as separate operating-system processes, as an administrator runs it.</summary>
+public sealed class ProcessTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task TwoProcesses_SharingPostgreSql_FormOneClusterWithSingleActivations()
+    {
+        var postgres = await PostgresServer.Shared.CreateDatabaseAsync("cluster");
+        using var dataA = new TempDirectory();
+        using var dataB = new TempDirectory();
+
+        // Both start at the same moment on a fresh database: the migration must cope with the race.
+        await using var a = HostProcess.Start(HostProcess.Environment(dataA.Path, postgres));
+        await using var b = HostProcess.Start(HostProcess.Environment(dataB.Path, postgres));
+        await Task.WhenAll(a.WaitReadyAsync(StartTimeout), b.WaitReadyAsync(StartTimeout));
+
+        using var clientA = new HttpClient { BaseAddress = a.BaseAddress };
+        using var clientB = new HttpClient { BaseAddress = b.BaseAddress };
+        await WaitForMembers(clientA, 2);
+        await WaitForMembers(clientB, 2);
+
+        var probes = new List<ActivationDescription>();
+        for (var i = 0; i < 3; i++)
+        {
+            probes.Add((await clientA.GetFromJsonAsync<ActivationDescription>("/api/system/activations/shared"))!);
+            probes.Add((await clientB.GetFromJsonAsync<ActivationDescription>("/api/system/activations/shared"))!);
+        }
+
+        Assert.Single(probes.Select(p => p.ActivationId).Distinct());
+        Assert.Single(probes.Select(p => p.Silo).Distinct());
+        Assert.Equal(6, probes.Max(p => p.Calls));
+    }
+
+    [Fact]
+    public async Task Start_BadSetting_ExitsWithMessageNamingTheKey()
+    {
+        using var data = new TempDirectory();
+        var environment = HostProcess.Environment(data.Path);
+        environment["SupportPlatform__Cluster__SiloPort"] = "eleven";
+
+        await using var host = HostProcess.Start(environment);
+        var exitCode = await host.WaitForExitAsync(StartTimeout);
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("SupportPlatform:Cluster:SiloPort is 'eleven', which is not valid; expected a TCP port number from 1 to 65535", host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", host.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForMembers(HttpClient client, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        SystemInfo? info = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            info = await client.GetFromJsonAsync<SystemInfo>("/api/system/info");
+            if (info!.ClusterMembers.Count == count)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"cluster has {info?.ClusterMembers.Count} members, expected {count}");
+    }
+}
