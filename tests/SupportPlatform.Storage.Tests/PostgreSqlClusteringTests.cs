@@ -12,7 +12,7 @@ namespace SupportPlatform.Storage.Tests;
 public sealed class PostgreSqlClusteringTests
 {
     [Fact]
-    public async Task TwoSilos_SameCluster_BecomeActiveAndDeadAfterGracefulStop()
+    public async Task TwoSilos_SameCluster_BecomeActiveThenDeadAfterGracefulStopAndOnlyDeadAreCleanedUp()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
         var serviceId = $"sp-test-{Guid.NewGuid():N}";
@@ -47,6 +47,13 @@ public sealed class PostgreSqlClusteringTests
                 "SELECT Status FROM OrleansMembershipTable WHERE DeploymentId = @id AND Port = @port",
                 new { id = TestSilo.ClusterId, port = firstCluster.SiloPort });
             Assert.Equal((int)SiloStatus.Active, firstStatus);
+
+            // Defunct clean-up removes only Dead rows, even with a cut-off later than every row's IAmAliveTime.
+            var membershipTable = first.Services.GetRequiredService<IMembershipTable>();
+            await membershipTable.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(5), CancellationToken.None);
+            var remaining = (await connection.QueryAsync<(int Port, int Status)>(
+                "SELECT Port, Status FROM OrleansMembershipTable WHERE DeploymentId = @id", new { id = TestSilo.ClusterId })).ToList();
+            Assert.Equal([(firstCluster.SiloPort, (int)SiloStatus.Active)], remaining);
         }
         finally
         {
@@ -78,5 +85,50 @@ public sealed class PostgreSqlClusteringTests
 
             await Task.Delay(200);
         }
+    }
+}
+
+/// <summary>The clustering queries whose traps a running cluster rarely hits, executed directly from <c>OrleansQuery</c>.</summary>
+public sealed class PostgreSqlMembershipQueryTests
+{
+    [Fact]
+    public async Task CleanupDefunctSiloEntriesKey_RowsOfEveryStatusOlderThanCutoff_DeletesOnlyDeadRows()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
+        await using var connection = await db.Database.OpenConnectionAsync();
+        var old = DateTime.UtcNow.AddHours(-2);
+        await connection.ExecuteAsync("INSERT INTO OrleansMembershipVersionTable (DeploymentId) VALUES ('c')");
+        foreach (var status in new[] { 1, 2, 3, 4, 5, 6 })
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO OrleansMembershipTable (DeploymentId, Address, Port, Generation, SiloName, HostName, Status, ProxyPort, StartTime, IAmAliveTime)
+                VALUES ('c', '10.0.0.1', @port, 1, 's', 'h', @status, 0, @old, @old)
+                """,
+                new { port = 11000 + status, status, old });
+        }
+
+        var query = await connection.ExecuteScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'CleanupDefunctSiloEntriesKey'");
+        await connection.ExecuteAsync(query!, new { DeploymentId = "c", IAmAliveTime = DateTime.UtcNow.AddHours(-1) });
+
+        var statuses = (await connection.QueryAsync<int>("SELECT Status FROM OrleansMembershipTable ORDER BY Status")).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], statuses);
+    }
+
+    [Fact]
+    public async Task MembershipReadAllKey_NoMembers_ReturnsTheVersionRow()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
+        await using var connection = await db.Database.OpenConnectionAsync();
+        var insertVersion = await connection.ExecuteScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'InsertMembershipVersionKey'");
+        var readAll = await connection.ExecuteScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'MembershipReadAllKey'");
+
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(insertVersion!, new { DeploymentId = "c" }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(insertVersion!, new { DeploymentId = "c" }));
+        var rows = (await connection.QueryAsync(readAll!, new { DeploymentId = "c" })).ToList();
+
+        var row = Assert.Single(rows);
+        Assert.Null(row.starttime);
+        Assert.Equal(0, (int)row.version);
     }
 }
