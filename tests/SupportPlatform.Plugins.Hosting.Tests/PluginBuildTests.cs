@@ -38,6 +38,18 @@ public sealed class PluginBuildTests
     }
 
     [Fact]
+    public void FixtureManifest_QuotesBackslashesAndPercentSigns_WrittenAsValidJsonUnchanged()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.FolderOf(Fixtures.TwoEntryPoints), "plugin.json")));
+        var root = json.RootElement;
+
+        Assert.Equal("Fixture: \"Two\" entry\\points", root.GetProperty("name").GetString());
+        var schema = root.GetProperty("configSchema");
+        Assert.Equal("50% of a;b and %41 and $(NotAProperty)", schema.GetProperty("description").GetString());
+        Assert.Equal("^\\d+\\\\x$", schema.GetProperty("properties").GetProperty("code").GetProperty("pattern").GetString());
+    }
+
+    [Fact]
     public void PluginFolders_Built_ContainNoSdkAssembly()
     {
         var folders = Directory.GetDirectories(Fixtures.Root);

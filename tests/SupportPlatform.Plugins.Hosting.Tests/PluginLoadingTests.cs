@@ -41,6 +41,19 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_PluginFolderShipsItsOwnSdkAssembly_HostSdkTypesStillUsed()
+    {
+        // An integrator who forgets ExcludeAssets="runtime" ships SupportPlatform.Sdk.dll; sharing the SDK's types keeps it unused.
+        var folder = _plugins.Add(Fixtures.Compatible);
+        File.Copy(typeof(IPlugin).Assembly.Location, Path.Combine(folder, "SupportPlatform.Sdk.dll"));
+        await using var host = await PluginTestHost.StartAsync(_plugins);
+
+        Assert.Equal(PluginStatus.Loaded, host.Plugin(Fixtures.CompatibleId).Status);
+        var check = Assert.Single(host.Registry.GetCapabilities<IPluginHealthCheck>());
+        Assert.Same(typeof(IPluginHealthCheck).Assembly, check.Instance.GetType().GetInterfaces().Single(i => i.Name == nameof(IPluginHealthCheck)).Assembly);
+    }
+
+    [Fact]
     public async Task Start_CompatiblePlugin_BackgroundServiceRunsAndIsCancelledAtStop()
     {
         _plugins.Add(Fixtures.Compatible);
