@@ -163,6 +163,24 @@ public sealed class SqliteMigrationContractTests : MigrationContractTests
     }
 
     [Fact]
+    public async Task OrleansConnection_ConnectionStringOnly_IsWalSynchronousFullWithForeignKeys()
+    {
+        // The Orleans ADO.NET providers open their own connections from the connection string and run no pragmas:
+        // WAL must persist in the file, and synchronous=FULL must be the bundled SQLite's default (DEFAULT_WAL_SYNCHRONOUS=2).
+        // Waiting on a locked database comes from Microsoft.Data.Sqlite, which retries SQLITE_BUSY until the
+        // command timeout ("Default Timeout" in the connection string) runs out.
+        await using var db = await TestDatabase.CreateAsync(Provider);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            SupportPlatform.Storage.Data.ConnectionStrings.Normalize(db.Settings));
+        await connection.OpenAsync();
+
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("PRAGMA synchronous"));
+        Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("PRAGMA foreign_keys"));
+        Assert.True(connection.DefaultTimeout >= 5);
+    }
+
+    [Fact]
     public void Embedded_DataPath_CreatesFolderAndPointsAtAbsoluteDatabaseFile()
     {
         using var temp = new SupportPlatform.Testing.TempDirectory();

@@ -95,11 +95,14 @@ public sealed class PostgresServer
         }
 
         var bin = FindBinaries() ?? throw new InvalidOperationException(NotFoundMessage);
-        CleanUpOrphans(bin);
+        var runAsPostgres = IsRoot();
+        // The postgres user must be able to reach the folder: root's TMPDIR may not be traversable, /tmp always is.
+        var baseFolder = runAsPostgres ? "/tmp" : Path.GetTempPath();
+        CleanUpOrphans(bin, baseFolder, runAsPostgres);
 
-        var folder = Directory.CreateTempSubdirectory("sp-pg-").FullName;
+        var folder = Path.Combine(baseFolder, "sp-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(folder);
         var data = Path.Combine(folder, "data");
-        var runAsPostgres = Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || IsRoot();
         try
         {
             File.WriteAllText(Path.Combine(folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -218,9 +221,9 @@ public sealed class PostgresServer
     }
 
     /// <summary>Stops and deletes clusters left behind by test processes that were killed (their owner pid is gone).</summary>
-    private static void CleanUpOrphans(string bin)
+    private static void CleanUpOrphans(string bin, string baseFolder, bool runAsPostgres)
     {
-        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "sp-pg-*"))
+        foreach (var folder in Directory.GetDirectories(baseFolder, "sp-pg-*"))
         {
             try
             {
@@ -230,7 +233,7 @@ public sealed class PostgresServer
                     continue;
                 }
 
-                Stop(bin, folder, Path.Combine(folder, "data"), IsRoot());
+                Stop(bin, folder, Path.Combine(folder, "data"), runAsPostgres);
             }
             catch (IOException)
             {
