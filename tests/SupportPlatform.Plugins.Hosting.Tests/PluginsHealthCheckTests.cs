@@ -65,6 +65,24 @@ public sealed class PluginsHealthCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckHealth_PluginHealthCheckHangs_DegradedAfterTimeoutAndPluginStaysLoaded()
+    {
+        _plugins.Add(Fixtures.Compatible);
+        await using var host = await PluginTestHost.StartAsync(
+            _plugins,
+            new Dictionary<string, string?> { ["Plugins:fixture-compatible:hang"] = "true" },
+            healthCheckTimeout: TimeSpan.FromMilliseconds(300));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var entry = (await host.CheckHealthAsync()).Entries["plugins"];
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"The health check took {started.Elapsed}.");
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Equal("Loaded, Degraded: Health check did not answer within 0.3 s.", entry.Data["fixture-compatible"]);
+        Assert.Equal(PluginStatus.Loaded, host.Plugin(Fixtures.CompatibleId).Status);
+    }
+
+    [Fact]
     public async Task CheckHealth_DisabledPlugin_HealthyAndListedAsDisabled()
     {
         _plugins.Add(Fixtures.Compatible);

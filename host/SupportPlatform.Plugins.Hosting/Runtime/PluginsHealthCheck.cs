@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using SupportPlatform.Sdk;
@@ -78,7 +79,7 @@ internal sealed class PluginsHealthCheck(IPluginRegistry registry, IOptions<Plug
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // Slow is not broken: report it, but leave the plugin loaded.
-            return (check.PluginId, PluginHealthResult.Degraded($"Health check did not answer within {timeout.TotalSeconds:0.#} s."));
+            return (check.PluginId, PluginHealthResult.Degraded(string.Create(CultureInfo.InvariantCulture, $"Health check did not answer within {timeout.TotalSeconds:0.#} s.")));
         }
     }
 }

@@ -15,12 +15,18 @@ public sealed class CompatiblePlugin : IPlugin
     }
 }
 
-/// <summary>Healthy; its description carries Plugins:fixture-compatible:message, proving the configuration section arrives.</summary>
+/// <summary>Healthy; its description carries Plugins:fixture-compatible:message, proving the configuration section arrives (and Plugins:fixture-compatible:hang=true makes it never answer).</summary>
 public sealed class CompatibleHealthCheck(IConfiguration configuration, TimeProvider timeProvider, ILogger<CompatibleHealthCheck> logger) : IPluginHealthCheck
 {
     public Task<PluginHealthResult> CheckAsync(CancellationToken cancellationToken)
     {
         logger.LogDebug("Checked at {Now}", timeProvider.GetUtcNow());
+        if (string.Equals(configuration["hang"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // Plays a check stuck on an unresponsive server that also ignores its cancellation token.
+            return new TaskCompletionSource<PluginHealthResult>().Task;
+        }
+
         return Task.FromResult(PluginHealthResult.Healthy(configuration["message"] ?? "compatible fixture is fine"));
     }
 }

@@ -28,7 +28,8 @@ internal sealed class PluginTestHost : IAsyncDisposable
     public static async Task<PluginTestHost> StartAsync(
         ScratchPlugins plugins,
         IDictionary<string, string?>? configuration = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        TimeSpan? healthCheckTimeout = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
@@ -38,7 +39,7 @@ internal sealed class PluginTestHost : IAsyncDisposable
         {
             options.PluginsPath = plugins.PluginsPath;
             options.PluginDataPath = plugins.DataPath;
-            options.HealthCheckTimeout = TimeSpan.FromSeconds(5);
+            options.HealthCheckTimeout = healthCheckTimeout ?? TimeSpan.FromSeconds(5);
         });
         builder.Services.AddHealthChecks().AddPluginsHealthCheck();
         configureServices?.Invoke(builder.Services);
