@@ -98,13 +98,15 @@ public abstract class IdempotencyContractTests
     {
         await using var db = await CreateAsync();
         var store = Store(db);
-        using var gate = new Barrier(8);
-
-        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var racers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
-            gate.SignalAndWait();
+            await gate.Task;
             return await store.TryClaimAsync("api", "race", "hash-a", Ttl);
-        })));
+        })).ToList();
+
+        gate.SetResult();
+        var claims = await Task.WhenAll(racers);
 
         Assert.Single(claims, c => c.Claimed);
         Assert.All(claims.Where(c => !c.Claimed), c => Assert.Equal(IdempotencyStatus.Pending, c.Status));

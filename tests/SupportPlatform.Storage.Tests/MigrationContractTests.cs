@@ -64,14 +64,15 @@ public abstract class MigrationContractTests
         var providers = Enumerable.Range(0, 4).Select(_ => TestDatabase.CreateServices(db.Settings)).ToList();
         try
         {
-            using var gate = new Barrier(4);
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var runs = providers.Select(sp => Task.Run(async () =>
             {
                 var migrator = (IDatabaseMigrator)sp.GetService(typeof(IDatabaseMigrator))!;
-                gate.SignalAndWait();
+                await gate.Task;
                 return await migrator.MigrateAsync();
             })).ToList();
 
+            gate.SetResult();
             var results = await Task.WhenAll(runs);
 
             var appliedOverall = results.SelectMany(r => r.Applied).ToList();
