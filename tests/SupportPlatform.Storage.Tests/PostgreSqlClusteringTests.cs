@@ -116,6 +116,44 @@ public sealed class PostgreSqlMembershipQueryTests
     }
 
     [Fact]
+    public async Task InsertAndUpdateMembershipKeys_StaleVersion_AreRejectedAndHeartbeatKeepsVersion()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
+        await using var connection = await db.Database.OpenConnectionAsync();
+        async Task<string> Query(string key) =>
+            (await connection.ExecuteScalarAsync<string>("SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", new { key }))!;
+        async Task<int> Version() =>
+            await connection.ExecuteScalarAsync<int>("SELECT Version FROM OrleansMembershipVersionTable WHERE DeploymentId = 'c'");
+        var now = DateTime.UtcNow;
+        object Member(int version, int status) => new
+        {
+            DeploymentId = "c", Address = "10.0.0.1", Port = 11111, Generation = 1, SiloName = "s1", HostName = "h1",
+            Status = status, ProxyPort = 30000, StartTime = now, IAmAliveTime = now, SuspectTimes = (string?)null, Version = version,
+        };
+        await connection.ExecuteScalarAsync<int>(await Query("InsertMembershipVersionKey"), new { DeploymentId = "c" });
+
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(await Query("InsertMembershipKey"), Member(0, 1)));
+        Assert.Equal(1, await Version());
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(await Query("InsertMembershipKey"), Member(0, 1)));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(await Query("UpdateMembershipKey"), Member(0, 3)));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>(await Query("UpdateMembershipKey"), Member(1, 3)));
+        Assert.Equal(2, await Version());
+
+        await connection.ExecuteAsync(await Query("UpdateIAmAlivetimeKey"), new
+        {
+            DeploymentId = "c", Address = "10.0.0.1", Port = 11111, Generation = 1, IAmAliveTime = now.AddSeconds(30),
+        });
+        Assert.Equal(2, await Version());
+        var gateways = (await connection.QueryAsync<(string Address, int ProxyPort, int Generation)>(
+            await Query("GatewaysQueryKey"), new { DeploymentId = "c", Status = 3 })).ToList();
+        Assert.Equal([("10.0.0.1", 30000, 1)], gateways);
+
+        await connection.ExecuteAsync(await Query("DeleteMembershipTableEntriesKey"), new { DeploymentId = "c" });
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansMembershipTable"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM OrleansMembershipVersionTable"));
+    }
+
+    [Fact]
     public async Task MembershipReadAllKey_NoMembers_ReturnsTheVersionRow()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseProvider.PostgreSql);
