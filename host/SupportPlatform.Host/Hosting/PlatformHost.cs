@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using SupportPlatform.Core;
+using SupportPlatform.Plugins.Hosting;
 using SupportPlatform.Storage.Contracts;
 
 namespace SupportPlatform.Host.Hosting;
@@ -30,11 +31,19 @@ internal static class PlatformHost
             module.AddServices(services, builder.Configuration, builder.Environment);
         }
 
+        services.AddSupportPlatformPlugins(options =>
+        {
+            options.PluginsPath = platform.PluginsPath;
+            options.DataFolder = platform.DataPath;
+        });
+
         services.AddProblemDetails();
         services.AddOpenApi();
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"])
-            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"])
+            // A failed plugin degrades readiness (still HTTP 200): the node keeps serving everything else.
+            .AddPluginsHealthCheck(tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
@@ -64,6 +73,7 @@ internal static class PlatformHost
             ResponseWriter = HealthReportWriter.WriteAsync,
         });
 
+        app.MapPluginsApi();
         foreach (var module in app.Services.GetRequiredService<IReadOnlyList<IModule>>())
         {
             module.MapEndpoints(app);
