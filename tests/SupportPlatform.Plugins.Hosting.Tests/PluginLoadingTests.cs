@@ -183,6 +183,28 @@ public sealed class PluginLoadingTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_ExportedTypeNeedsMissingAssembly_IncompatibleAtLoad()
+    {
+        var folder = _plugins.Add(Fixtures.BinaryBreak);
+        File.Delete(Path.Combine(folder, "SupportPlatform.PluginFixtures.Dependency.dll"));
+        await using var host = await PluginTestHost.StartAsync(_plugins);
+
+        var plugin = host.Plugin("fixture-binary-break");
+        Assert.Equal(PluginStatus.Incompatible, plugin.Status);
+        Assert.Contains("binary incompatible", plugin.Reason, StringComparison.Ordinal);
+        Assert.Contains("SupportPlatform.PluginFixtures.Dependency", plugin.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_PluginWithPrivateDependency_Loaded()
+    {
+        _plugins.Add(Fixtures.BinaryBreak);
+        await using var host = await PluginTestHost.StartAsync(_plugins);
+
+        Assert.Equal(PluginStatus.Loaded, host.Plugin("fixture-binary-break").Status);
+    }
+
+    [Fact]
     public async Task Start_DisabledByConfiguration_DisabledAndNotLoaded()
     {
         _plugins.Add(Fixtures.Compatible);

@@ -16,6 +16,7 @@ internal static class Fixtures
     public const string ThrowingHealthCheck = "SupportPlatform.PluginFixtures.ThrowingHealthCheck";
     public const string ThrowingBackgroundService = "SupportPlatform.PluginFixtures.ThrowingBackgroundService";
     public const string TwoEntryPoints = "SupportPlatform.PluginFixtures.TwoEntryPoints";
+    public const string BinaryBreak = "SupportPlatform.PluginFixtures.BinaryBreak";
     public const string Sample = "SupportPlatform.Plugins.Sample";
 
     public const string CompatibleId = "fixture-compatible";
