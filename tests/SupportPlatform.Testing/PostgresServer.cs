@@ -28,18 +28,25 @@ public sealed class PostgresServer
     private const string NotFoundMessage =
         "PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/test, which installs the Debian package postgresql, or set SP_TEST_POSTGRES";
 
-    private static readonly Lazy<PostgresServer> LazyShared = new(() => new PostgresServer(), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<PostgresServer> LazyShared = new(() => new PostgresServer(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly Lazy<Task<string>> _adminConnectionString;
     private int _databaseCounter;
 
-    private PostgresServer()
+    private PostgresServer(bool durable)
     {
-        _adminConnectionString = new Lazy<Task<string>>(() => Task.Run(StartAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+        _adminConnectionString = new Lazy<Task<string>>(() => Task.Run(() => StartAsync(durable)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The server shared by every test in this process; it starts on first use.</summary>
     public static PostgresServer Shared => LazyShared.Value;
+
+    /// <summary>
+    /// A server of its own with PostgreSQL's durable defaults (fsync, full_page_writes and synchronous_commit on), for
+    /// benchmarks whose baseline must be durable writes. It never uses <c>SP_TEST_POSTGRES</c>, starts on first use and
+    /// is removed when the process exits, like <see cref="Shared"/>.
+    /// </summary>
+    public static PostgresServer CreateDurable() => new(durable: true);
 
     /// <summary>Connection string of a superuser to the <c>postgres</c> database; starts the server if needed.</summary>
     public Task<string> GetAdminConnectionStringAsync() => _adminConnectionString.Value;
@@ -86,10 +93,10 @@ public sealed class PostgresServer
         return head.Length + suffix.Length > 63 ? head[..(63 - suffix.Length)] + suffix : head + suffix;
     }
 
-    private static async Task<string> StartAsync()
+    private static async Task<string> StartAsync(bool durable)
     {
         var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(external))
+        if (!durable && !string.IsNullOrWhiteSpace(external))
         {
             return external;
         }
@@ -113,6 +120,8 @@ public sealed class PostgresServer
 
             // --no-sync / fsync=off / full_page_writes=off / synchronous_commit=off: this cluster is thrown away at the end
             // of the test run, so durability against an OS crash is worthless here and start-up and commits get much faster.
+            // A durable server (benchmarks) keeps PostgreSQL's defaults for all three; initdb's --no-sync only skips
+            // flushing the template files once.
             await RunAsync(Path.Combine(bin, "initdb"),
                 ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
                 runAsPostgres).ConfigureAwait(false);
@@ -122,9 +131,9 @@ public sealed class PostgresServer
                 $"-p {port}",
                 "-c listen_addresses=127.0.0.1",
                 $"-c unix_socket_directories='{folder}'",
-                "-c fsync=off",
-                "-c full_page_writes=off",
-                "-c synchronous_commit=off",
+                durable ? "-c fsync=on" : "-c fsync=off",
+                durable ? "-c full_page_writes=on" : "-c full_page_writes=off",
+                durable ? "-c synchronous_commit=on" : "-c synchronous_commit=off",
                 "-c max_connections=300",
                 "-c shared_buffers=64MB");
             await RunAsync(Path.Combine(bin, "pg_ctl"),
