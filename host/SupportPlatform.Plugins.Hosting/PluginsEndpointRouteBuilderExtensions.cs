@@ -31,6 +31,7 @@ public static class PluginsEndpointRouteBuilderExtensions
                         statusCode: StatusCodes.Status404NotFound,
                         title: "Plugin not found",
                         detail: $"No plugin with id '{id}' was found in the plugins folder. GET /api/admin/plugins lists the plugins this host knows."))
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetPlugin")
             .WithSummary("Gets one plugin, with its status and the JSON schema of its configuration.");
 
