@@ -85,6 +85,21 @@ public sealed class PluginPathSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_SymlinkLoopInFolder_InvalidAndOtherPluginsLoaded()
+    {
+        var folder = _plugins.Add(Fixtures.Compatible, "looping");
+        File.CreateSymbolicLink(Path.Combine(folder, "a.dll"), Path.Combine(folder, "b.dll"));
+        File.CreateSymbolicLink(Path.Combine(folder, "b.dll"), Path.Combine(folder, "a.dll"));
+        _plugins.Add(Fixtures.Sample);
+        await using var host = await PluginTestHost.StartAsync(_plugins);
+
+        var looping = host.Registry.GetAll().Single(p => p.Folder == folder);
+        Assert.Equal(PluginStatus.Invalid, looping.Status);
+        Assert.Contains("symbolic link", looping.Reason, StringComparison.Ordinal);
+        Assert.Equal(PluginStatus.Loaded, host.Plugin("sample").Status);
+    }
+
+    [Fact]
     public async Task Start_PluginFolderItselfIsSymlink_Loaded()
     {
         // Deploying by linking a plugin folder into the plugins root is legitimate: only escaping the folder is refused.

@@ -40,7 +40,18 @@ internal sealed partial class PluginCatalogLoader(
         var seenIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var folder in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
         {
-            var entry = LoadOne(folder, Path.GetFullPath(pluginDataPath), seenIds);
+            PluginEntry entry;
+            try
+            {
+                entry = LoadOne(folder, Path.GetFullPath(pluginDataPath), seenIds);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // An unreadable folder (permissions, a symbolic link loop) is that plugin's problem, not the host's.
+                entry = Refused(Placeholder(Path.GetFileName(folder), folder), PluginStatus.Invalid,
+                    $"The plugin folder could not be read: {ex.Message}");
+            }
+
             if (entry.Info.Status == PluginStatus.Loaded)
             {
                 LogLoaded(_logger, entry.Info.Id, entry.Info.Version, folder);
