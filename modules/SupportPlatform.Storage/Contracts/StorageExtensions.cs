@@ -41,6 +41,7 @@ public static class StorageExtensions
         services.TryAddSingleton<IIdempotencyStore>(sp => new IdempotencyStore(
             sp.GetRequiredService<IDatabase>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHousekeepingTask, ExpiredIdempotencyKeysTask>();
         return services;
     }
 

@@ -22,6 +22,7 @@ public sealed class RestartTests
             var client = first.CreateClient();
             var run = await (await client.PostAsync("/api/system/housekeeping/run", null)).Content.ReadFromJsonAsync<HousekeepingStatus>();
             Assert.Equal(1, run!.Runs);
+            Assert.Contains(run.LastOutcomes, o => o is { Task: "expired idempotency keys", Succeeded: true });
 
             var claim = await first.Services.GetRequiredService<IIdempotencyStore>()
                 .TryClaimAsync("restart-test", "key-1", "hash-1", TimeSpan.FromDays(1));
