@@ -89,7 +89,9 @@ internal sealed class DeadlineShardGrain(
     public Task Ping() => Task.CompletedTask;
 
     public Task<ShardStatus> GetStatus() =>
-        Task.FromResult(new ShardStatus(shard, window.Count, inFlight, claimed.Count, windowEndMs, deliveredCount, failureCount));
+        Task.FromResult(new ShardStatus(
+            shard, window.Count, inFlight, claimed.Count, windowEndMs, deliveredCount, failureCount, armedAtMs,
+            Busy: inFlight > 0 || delivered.Count > 0 || deleting || armedAtMs <= NowMs()));
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 

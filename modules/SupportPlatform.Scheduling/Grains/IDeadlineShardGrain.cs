@@ -26,4 +26,6 @@ internal sealed record ShardStatus(
     [property: Id(3)] int Claimed,
     [property: Id(4)] long WindowEndMs,
     [property: Id(5)] long Delivered,
-    [property: Id(6)] long Failures);
+    [property: Id(6)] long Failures,
+    [property: Id(7)] long ArmedAtMs,
+    [property: Id(8)] bool Busy);
