@@ -32,7 +32,7 @@ public sealed class BusinessCalendarPropertyTests
     /// Non-overlapping weekly intervals on a quarter-hour grid, each at most 24 hours, some across midnight, rotated
     /// around the week so that some run from Sunday night into Monday.
     /// </summary>
-    private static readonly Gen<BusinessCalendar> GenCalendar =
+    internal static readonly Gen<BusinessCalendar> GenCalendar =
         Gen.Select(
             Gen.OneOf(Zones),
             Gen.Int[0, (7 * 96) - 1].Array[2, 10],
@@ -41,7 +41,7 @@ public sealed class BusinessCalendarPropertyTests
             (zone, points, holidayDays, shift) => MakeCalendar(zone, points, holidayDays, shift));
 
     /// <summary>An instant within three days of a DST night (or an ordinary day), to the tick.</summary>
-    private static readonly Gen<DateTimeOffset> GenInstant =
+    internal static readonly Gen<DateTimeOffset> GenInstant =
         Gen.Select(Gen.OneOf(Anchors), Gen.Long[-3 * TimeSpan.TicksPerDay, 3 * TimeSpan.TicksPerDay], (anchor, ticks) => anchor.AddTicks(ticks));
 
     /// <summary>Business time up to two days, to the tick, with zero likely.</summary>
