@@ -56,6 +56,15 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void AddBusinessTime_HolidaysNeverAssigned_MeansNoHolidays()
+    {
+        var calendar = new BusinessCalendar("Etc/UTC", [OpeningInterval.AllDay(DayOfWeek.Monday)], default);
+
+        Assert.Empty(calendar.Validate());
+        Assert.Equal(At("2026-03-02T01:00Z"), calendar.AddBusinessTime(At("2026-03-01T12:00Z"), TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
     public void Validate_IntervalEndingWhenItStarts_AsksForAClosingTime()
     {
         var problem = Assert.Single(new BusinessCalendar("Europe/London", [new(DayOfWeek.Monday, Time("09:00"), Time("09:00"))], []).Validate());

@@ -60,7 +60,9 @@ internal sealed class CalendarEngine
                     .ToArray();
             }
 
-            return new CalendarEngine(zone!, byDay, [.. c.Holidays.Select(h => h.Date.DayNumber)]);
+            // A default (never assigned) holiday array means none, as in Validate.
+            var holidays = c.Holidays.IsDefault ? [] : c.Holidays;
+            return new CalendarEngine(zone!, byDay, [.. holidays.Select(h => h.Date.DayNumber)]);
         });
     }
 

@@ -281,9 +281,10 @@ public sealed record SlaState(
             }
         }
 
-        foreach (var breach in Breaches)
+        var before = previous.Breaches.IsDefault ? [] : previous.Breaches;
+        foreach (var breach in Breaches.IsDefault ? [] : Breaches)
         {
-            if (!previous.Breaches.Contains(breach))
+            if (!before.Contains(breach))
             {
                 list.Add(new SlaDeadline(breach.Clock, SlaDeadlineKind.Breach, breach.At));
             }
