@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace SupportPlatform.Host.Tests;
+namespace SupportPlatform.Testing.Host;
 
 /// <summary>
 /// The host as a real operating-system process (the built SupportPlatform.Host.dll run by `dotnet`), for tests
 /// that need separate processes: a two-node cluster, a kill, a start-up that must fail.
 /// </summary>
-internal sealed class HostProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();

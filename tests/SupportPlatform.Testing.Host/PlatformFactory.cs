@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using SupportPlatform.Testing;
 
-namespace SupportPlatform.Host.Tests;
+namespace SupportPlatform.Testing.Host;
 
 /// <summary>
 /// The real host (Program) in-process: real Orleans silo, real storage, a data folder of its own and free ports,

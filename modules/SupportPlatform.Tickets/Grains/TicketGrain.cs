@@ -1,0 +1,469 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SupportPlatform.Core;
+using SupportPlatform.Tickets.Contracts;
+using SupportPlatform.Tickets.Persistence;
+
+namespace SupportPlatform.Tickets.Grains;
+
+/// <summary>
+/// One ticket. State lives in the ticket's read-model row (see <see cref="TicketStore"/>), not in Orleans storage,
+/// so that the row, the state and the new events are written in one transaction.
+/// </summary>
+internal sealed class TicketGrain(
+    TicketStore store,
+    TimeProvider clock,
+    IOptions<TicketsOptions> options,
+    IEnumerable<ITicketObserver> observers,
+    ILogger<TicketGrain> logger) : Grain, ITicketGrain
+{
+    private const int MaxSubject = 200;
+    private const int MaxText = 100_000;
+    private const int MaxTags = 20;
+    private const int MaxTag = 50;
+
+    private TicketState? state;
+    private long version;
+
+    private long Id => this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (await store.LoadAsync(Id, cancellationToken) is { } loaded)
+        {
+            (state, version) = loaded;
+        }
+    }
+
+    public async Task<TicketView> Create(CreateTicket command)
+    {
+        if (state is not null)
+        {
+            return View();
+        }
+
+        Require(!string.IsNullOrWhiteSpace(command.AccountId), "invalid-account", "A ticket needs the client account it belongs to (accountId).");
+        Require(!string.IsNullOrWhiteSpace(command.RequesterId), "invalid-requester", "A ticket needs the client user who asked (requesterId).");
+        var subject = Subject(command.Subject);
+        var tags = Tags(command.Tags);
+        Require(command.Description.Length <= MaxText, "invalid-description", $"The description is longer than {MaxText} characters.");
+        var now = clock.GetUtcNow();
+        var createdAt = command.ReceivedAt ?? now;
+        Require(createdAt <= now.AddMinutes(5), "invalid-received-at", "receivedAt is in the future; it must be when the request reached the platform.");
+
+        var created = new TicketState
+        {
+            Id = Id,
+            AccountId = command.AccountId.Trim(),
+            RequesterId = command.RequesterId.Trim(),
+            Channel = command.Channel,
+            Type = Clean(command.Type),
+            Priority = command.Priority,
+            Status = TicketStatus.New,
+            Subject = subject,
+            Description = command.Description,
+            Tags = tags,
+            ExternalReferences = command.ExternalReferences,
+            Attachments = command.Attachments,
+            CreatedAt = createdAt,
+            UpdatedAt = now,
+            FollowUpOf = command.FollowUpOf,
+            Related = command.FollowUpOf is { } origin ? [origin] : [],
+        };
+        var events = new List<TicketEvent>
+        {
+            new TicketCreated
+            {
+                Actor = command.Actor,
+                Channel = command.Channel,
+                Priority = command.Priority,
+                Subject = subject,
+                Type = created.Type,
+                FollowUpOf = command.FollowUpOf,
+            },
+        };
+        await Commit(created, events, at: createdAt);
+        return View();
+    }
+
+    public Task<TicketView?> Get() => Task.FromResult(state is null ? null : View());
+
+    public async Task<IReadOnlyList<TicketHistoryEntry>> GetHistory(bool includeMerged)
+    {
+        var current = Existing();
+        IReadOnlyList<long> ids = includeMerged ? [Id, .. current.MergedFrom] : [Id];
+        return await store.ReadEventsAsync(ids);
+    }
+
+    public async Task<CommentResult> AddComment(AddComment command)
+    {
+        var current = Existing();
+        NotMerged(current);
+        Require(!string.IsNullOrWhiteSpace(command.Body), "body-required", "A comment needs a body.");
+        Require(command.Body.Length <= MaxText, "invalid-body", $"The comment is longer than {MaxText} characters.");
+        Require(command.Actor.Kind != ActorKind.Client || command.Visibility == CommentVisibility.Public,
+            "invalid-visibility", "Client users can only add public replies.");
+
+        var commentId = string.IsNullOrWhiteSpace(command.CommentId) ? Guid.NewGuid().ToString("N") : command.CommentId.Trim();
+        if (current.CommentIds.Contains(commentId))
+        {
+            return new CommentResult(View(), commentId, null);
+        }
+
+        var now = clock.GetUtcNow();
+        var isClientReply = command.Actor.Kind == ActorKind.Client;
+        if (isClientReply && (current.Status == TicketStatus.Closed
+            || (current.Status == TicketStatus.Resolved && current.ResolvedAt + options.Value.ReopenWindow < now)))
+        {
+            return await OpenFollowUp(current, command, commentId);
+        }
+
+        var events = new List<TicketEvent>
+        {
+            new CommentAdded
+            {
+                Actor = command.Actor,
+                CommentId = commentId,
+                Visibility = command.Visibility,
+                Body = command.Body,
+                Attachments = command.Attachments,
+                Channel = command.Channel,
+            },
+        };
+        var next = current with { CommentIds = [.. current.CommentIds, commentId] };
+
+        if (command.Actor.Kind == ActorKind.Staff && command.Visibility == CommentVisibility.Public)
+        {
+            next = next with { FirstResponseAt = next.FirstResponseAt ?? now };
+            if (next.Status == TicketStatus.New)
+            {
+                next = Move(next, TicketStatus.Open, command.Actor, "first reply", events);
+            }
+        }
+        else if (isClientReply && current.Status is TicketStatus.Resolved or TicketStatus.PendingClient)
+        {
+            var reason = current.Status == TicketStatus.Resolved ? "reopened by the client's reply" : "the client replied";
+            next = Move(next, TicketStatus.Open, command.Actor, reason, events);
+        }
+
+        await Commit(next, events);
+        return new CommentResult(View(), commentId, null);
+    }
+
+    public async Task<TicketView> ChangeStatus(ChangeStatus command)
+    {
+        var current = Existing();
+        NotMerged(current);
+        if (current.Status == command.To)
+        {
+            return View();
+        }
+
+        Require(current.Status != TicketStatus.Closed, "ticket-closed", $"Ticket {Id} is closed; a client reply opens a follow-up ticket instead.");
+        Require(command.To != TicketStatus.New, "invalid-status", "A ticket cannot go back to new.");
+        Require(command.To != TicketStatus.Resolved || !string.IsNullOrWhiteSpace(command.Note),
+            "resolution-note-required", "Resolving a ticket needs a resolution note: say how it was solved.");
+        Require(command.To != TicketStatus.Closed || current.Status == TicketStatus.Resolved,
+            "resolve-before-closing", "Only a resolved ticket can be closed; resolve it first, with a resolution note.");
+
+        var events = new List<TicketEvent>();
+        var next = Move(current, command.To, command.Actor, command.Note, events);
+        await Commit(next, events);
+        return View();
+    }
+
+    public async Task<TicketView> Assign(AssignTicket command)
+    {
+        var current = Existing();
+        NotClosed(current);
+        Require(command.Group is not null || command.AgentId is not null, "invalid-assignment", "Name a group, an agent, or both.");
+        var group = Clean(command.Group) ?? current.Group;
+        var agent = command.AgentId is null ? current.AgentId : Clean(command.AgentId);
+        if (group == current.Group && agent == current.AgentId)
+        {
+            return View();
+        }
+
+        var events = new List<TicketEvent>
+        {
+            new Assigned { Actor = command.Actor, Group = group, AgentId = agent, Reason = Clean(command.Reason) ?? $"assigned by {command.Actor.Name}" },
+        };
+        await Commit(current with { Group = group, AgentId = agent }, events);
+        return View();
+    }
+
+    public async Task<TicketView> ChangePriority(ChangePriority command)
+    {
+        var current = Existing();
+        NotClosed(current);
+        Require(Enum.IsDefined(command.To), "invalid-priority", "Priority must be critical, high, normal or low.");
+        if (current.Priority == command.To)
+        {
+            return View();
+        }
+
+        var events = new List<TicketEvent>
+        {
+            new PriorityChanged { Actor = command.Actor, From = current.Priority, To = command.To, Reason = Clean(command.Reason) },
+        };
+        await Commit(current with { Priority = command.To }, events);
+        return View();
+    }
+
+    public async Task<TicketView> UpdateDetails(UpdateDetails command)
+    {
+        var current = Existing();
+        NotClosed(current);
+        var subject = command.Subject is null ? null : Subject(command.Subject);
+        var tags = command.Tags is null ? null : Tags(command.Tags);
+        var type = command.Type is null ? null : Clean(command.Type);
+        var change = new DetailsChanged
+        {
+            Actor = command.Actor,
+            Subject = subject != current.Subject ? subject : null,
+            Type = command.Type is not null && type != current.Type ? type ?? "" : null,
+            Tags = tags is not null && !tags.SequenceEqual(current.Tags) ? tags : null,
+        };
+        if (change.Subject is null && change.Type is null && change.Tags is null)
+        {
+            return View();
+        }
+
+        var next = current with
+        {
+            Subject = change.Subject ?? current.Subject,
+            Type = change.Type is null ? current.Type : Clean(change.Type),
+            Tags = change.Tags ?? current.Tags,
+        };
+        await Commit(next, [change]);
+        return View();
+    }
+
+    public async Task<TicketView> AddExternalReference(ExternalReference reference, Actor actor)
+    {
+        var current = Existing();
+        Require(!string.IsNullOrWhiteSpace(reference.System) && !string.IsNullOrWhiteSpace(reference.Reference),
+            "invalid-reference", "An external reference needs the system and the reference in it.");
+        if (current.ExternalReferences.Contains(reference))
+        {
+            return View();
+        }
+
+        await Commit(
+            current with { ExternalReferences = [.. current.ExternalReferences, reference] },
+            [new ExternalReferenceAdded { Actor = actor, Reference = reference }]);
+        return View();
+    }
+
+    public async Task<TicketView> Escalate(EscalateTicket command)
+    {
+        var current = Existing();
+        NotClosed(current);
+        Require((command.ToGroup is null) != (command.VendorId is null), "invalid-escalation", "Escalate either to a group (toGroup) or to a vendor (vendorId).");
+        Require(!string.IsNullOrWhiteSpace(command.Reason), "reason-required", "An escalation needs a reason.");
+
+        var events = new List<TicketEvent>
+        {
+            new Escalated
+            {
+                Actor = command.Actor,
+                Level = current.EscalationLevel + 1,
+                ToGroup = Clean(command.ToGroup),
+                VendorId = Clean(command.VendorId),
+                Reason = command.Reason.Trim(),
+            },
+        };
+        var next = current with { EscalationLevel = current.EscalationLevel + 1 };
+        if (command.ToGroup is not null)
+        {
+            // Handing to another group: the new group picks the agent.
+            next = next with { Group = command.ToGroup.Trim(), AgentId = null };
+        }
+        else if (next.Status != TicketStatus.PendingVendor)
+        {
+            next = Move(next, TicketStatus.PendingVendor, command.Actor, $"escalated to vendor {command.VendorId}", events);
+        }
+
+        await Commit(next, events);
+        return View();
+    }
+
+    public async Task<TicketView> MergeInto(long target, Actor actor)
+    {
+        var current = Existing();
+        Require(target != Id, "invalid-merge", "A ticket cannot be merged into itself.");
+        NotClosed(current);
+        var other = await GrainFactory.GetGrain<ITicketGrain>(target).Get()
+            ?? throw new TicketRuleException("not-found", $"Ticket {target} does not exist.");
+        Require(other.Status != TicketStatus.Closed, "ticket-closed", $"Ticket {target} is closed; merge into an open ticket.");
+        Require(other.AccountId == current.AccountId, "invalid-merge", "Tickets of different client accounts cannot be merged.");
+
+        // The target first: if this ticket's write then fails, a retry finds the target already linked (idempotent).
+        await GrainFactory.GetGrain<ITicketGrain>(target).ReceiveMerge(Id, current.Subject, actor);
+        var events = new List<TicketEvent> { new MergedInto { Actor = actor, Target = target } };
+        var next = Move(current with { MergedInto = target }, TicketStatus.Closed, actor, $"merged into #{target}", events);
+        await Commit(next, events);
+        return View();
+    }
+
+    public async Task ReceiveMerge(long source, string subject, Actor actor)
+    {
+        var current = Existing();
+        if (current.MergedFrom.Contains(source))
+        {
+            return;
+        }
+
+        await Commit(
+            current with { MergedFrom = [.. current.MergedFrom, source] },
+            [new MergeReceived { Actor = actor, Source = source, Subject = subject }]);
+    }
+
+    public async Task<TicketView> Split(SplitTicket command)
+    {
+        var current = Existing();
+        NotClosed(current);
+        var subject = Subject(command.Subject);
+        var copied = new List<string>();
+        if (command.CommentIds.Count > 0)
+        {
+            var unknown = command.CommentIds.Except(current.CommentIds).ToList();
+            Require(unknown.Count == 0, "invalid-comment", $"Ticket {Id} has no comment {string.Join(", ", unknown)}.");
+            var history = await store.ReadEventsAsync([Id]);
+            copied.AddRange(history.Select(h => h.Event).OfType<CommentAdded>()
+                .Where(c => command.CommentIds.Contains(c.CommentId))
+                .Select(c => $"{c.Actor.Name} wrote on {c.At:u}:\n{c.Body}"));
+        }
+
+        var number = await store.AllocateNumberAsync();
+        var description = string.Join("\n\n", new[] { command.Description }.Concat(copied).Where(s => !string.IsNullOrWhiteSpace(s)));
+        await GrainFactory.GetGrain<ITicketGrain>(number).Create(new CreateTicket
+        {
+            AccountId = current.AccountId,
+            RequesterId = current.RequesterId,
+            Channel = TicketChannel.Staff,
+            Type = current.Type,
+            Priority = current.Priority,
+            Subject = subject,
+            Description = description,
+            FollowUpOf = Id,
+            Actor = command.Actor,
+        });
+        await Commit(
+            current with { Related = [.. current.Related, number] },
+            [new SplitOff { Actor = command.Actor, NewTicket = number, Subject = subject }]);
+        return (await GrainFactory.GetGrain<ITicketGrain>(number).Get())!;
+    }
+
+    private async Task<CommentResult> OpenFollowUp(TicketState current, AddComment command, string commentId)
+    {
+        var number = await store.AllocateNumberAsync();
+        var followUp = await GrainFactory.GetGrain<ITicketGrain>(number).Create(new CreateTicket
+        {
+            AccountId = current.AccountId,
+            RequesterId = command.Actor.Id,
+            Channel = command.Channel ?? current.Channel,
+            Type = current.Type,
+            Priority = current.Priority,
+            Subject = current.Subject.StartsWith("Follow-up: ", StringComparison.Ordinal) ? current.Subject : "Follow-up: " + current.Subject,
+            Description = command.Body,
+            Attachments = command.Attachments,
+            FollowUpOf = Id,
+            Actor = command.Actor,
+        });
+        await Commit(
+            current with { Related = [.. current.Related, number], CommentIds = [.. current.CommentIds, commentId] },
+            [new FollowUpOpened { Actor = command.Actor, NewTicket = number }]);
+        return new CommentResult(followUp, commentId, number);
+    }
+
+    /// <summary>A status move with its event and the timestamps it implies.</summary>
+    private TicketState Move(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events)
+    {
+        var now = clock.GetUtcNow();
+        events.Add(new StatusChanged { Actor = actor, From = current.Status, To = to, Note = Clean(note) });
+        return current with
+        {
+            Status = to,
+            ResolvedAt = to == TicketStatus.Resolved ? now : to == TicketStatus.Closed ? current.ResolvedAt : null,
+            ResolutionNote = to == TicketStatus.Resolved ? note!.Trim() : to == TicketStatus.Closed ? current.ResolutionNote : null,
+            ClosedAt = to == TicketStatus.Closed ? now : null,
+        };
+    }
+
+    private async Task Commit(TicketState next, IReadOnlyList<TicketEvent> events, DateTimeOffset? at = null)
+    {
+        var now = clock.GetUtcNow();
+        var seq = next.LastSeq;
+        var numbered = events.Select(e => e with { Seq = ++seq, At = at ?? now }).ToList();
+        next = next with { LastSeq = seq, UpdatedAt = now };
+        try
+        {
+            version = await store.SaveAsync(next, version, numbered, new TicketProjection(null, false));
+        }
+        catch (TicketConcurrencyException)
+        {
+            // Another activation wrote this ticket (a rare split during a membership change): reload, and let the caller retry.
+            if (await store.LoadAsync(Id) is { } loaded)
+            {
+                (state, version) = loaded;
+            }
+
+            throw new TicketRuleException("conflict", $"Ticket {Id} was changed at the same time; reload it and try again.");
+        }
+
+        state = next;
+        var change = new TicketChange(View(), numbered);
+        foreach (var observer in observers)
+        {
+            try
+            {
+                await observer.OnTicketChangedAsync(change, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Ticket observer {Observer} failed on ticket {Ticket}", observer.GetType().Name, Id);
+            }
+        }
+    }
+
+    private TicketView View() => state!.ToView(version);
+
+    private TicketState Existing() => state ?? throw new TicketRuleException("not-found", $"Ticket {Id} does not exist.");
+
+    private void NotMerged(TicketState current) =>
+        Require(current.MergedInto is null, "ticket-merged", $"Ticket {Id} was merged into #{current.MergedInto}; continue there.");
+
+    private void NotClosed(TicketState current)
+    {
+        NotMerged(current);
+        Require(current.Status != TicketStatus.Closed, "ticket-closed", $"Ticket {Id} is closed.");
+    }
+
+    private static string Subject(string subject)
+    {
+        var trimmed = subject.Trim();
+        Require(trimmed.Length > 0, "subject-required", "A ticket needs a subject.");
+        Require(trimmed.Length <= MaxSubject, "invalid-subject", $"The subject is longer than {MaxSubject} characters.");
+        return trimmed;
+    }
+
+    private static IReadOnlyList<string> Tags(IReadOnlyList<string> tags)
+    {
+        var clean = tags.Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        Require(clean.Count <= MaxTags, "invalid-tags", $"A ticket has at most {MaxTags} tags.");
+        Require(clean.All(t => t.Length <= MaxTag && !t.Contains('|', StringComparison.Ordinal)),
+            "invalid-tags", $"A tag is at most {MaxTag} characters and has no '|'.");
+        return clean;
+    }
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static void Require(bool condition, string code, string message)
+    {
+        if (!condition)
+        {
+            throw new TicketRuleException(code, message);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SupportPlatform.Core;
+using SupportPlatform.Tickets.Api;
+using SupportPlatform.Tickets.Persistence;
+
+namespace SupportPlatform.Tickets;
+
+/// <summary>Tickets: the ticket grain, its read model and the REST API.</summary>
+public sealed class TicketsModule : IModule
+{
+    /// <inheritdoc />
+    public string Name => "Tickets";
+
+    /// <inheritdoc />
+    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<TicketsOptions>().Bind(configuration.GetSection(TicketsOptions.Section));
+        services.AddSingleton<TicketStore>();
+        services.AddSingleton<TicketQueries>();
+    }
+
+    /// <inheritdoc />
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapTicketsApi();
+}
