@@ -281,10 +281,10 @@ public sealed record SlaState(
             }
         }
 
-        var before = previous.Breaches.IsDefault ? [] : previous.Breaches;
+        var known = previous.Breaches.IsDefault ? [] : previous.Breaches;
         foreach (var breach in Breaches.IsDefault ? [] : Breaches)
         {
-            if (!before.Contains(breach))
+            if (!known.Contains(breach))
             {
                 list.Add(new SlaDeadline(breach.Clock, SlaDeadlineKind.Breach, breach.At));
             }
