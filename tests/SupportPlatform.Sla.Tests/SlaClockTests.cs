@@ -57,6 +57,7 @@ public sealed class SlaClockTests
         var clock = Start("2026-03-02T09:00Z", 2).Stop(At("2026-03-02T10:59Z"), London);
 
         Assert.Equal(SlaClockStatus.Met, clock.Status);
+        Assert.Equal(At("2026-03-02T10:59Z"), clock.MetAt);
         Assert.Null(clock.BreachedAt);
         Assert.False(clock.IsBreached(At("2026-03-09T00:00Z"), London));
         Assert.Equal(TimeSpan.FromMinutes(119), clock.Elapsed(At("2026-03-09T00:00Z"), London));

@@ -135,6 +135,7 @@ public sealed class SlaStateTests
 
         Assert.Equal(SlaClockStatus.Met, state.Resolution.Status);
         Assert.Equal(SlaClockStatus.Cancelled, state.FirstResponse.Status);
+        Assert.Null(state.FirstResponse.MetAt);
         Assert.Empty(state.Deadlines(London));
     }
 

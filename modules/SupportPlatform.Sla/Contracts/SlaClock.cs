@@ -104,6 +104,9 @@ public sealed record SlaClock(
     /// <summary>The share of the target at which the warning is reached, rounded to the tick.</summary>
     public TimeSpan WarningBudget => TimeSpan.FromTicks((long)Math.Round(Target.Ticks * WarningShare, MidpointRounding.AwayFromZero));
 
+    /// <summary>When the promise was kept (possibly late, see <see cref="BreachedAt"/>); null unless met.</summary>
+    public DateTimeOffset? MetAt => Status == SlaClockStatus.Met ? StoppedAt : null;
+
     /// <summary>Whether the clock is running or paused: something is owed.</summary>
     public bool IsActive => Status is SlaClockStatus.Running or SlaClockStatus.Paused;
 
