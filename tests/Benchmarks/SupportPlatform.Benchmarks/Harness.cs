@@ -17,7 +17,11 @@ internal sealed record BenchContext(RunSize Size, string PostgresAdmin, IReadOnl
     public T Pick<T>(T quick, T full) => Size == RunSize.Quick ? quick : full;
 }
 
-/// <summary>One measured figure. <see cref="Baseline"/> names an earlier workload; the ratio is figure / baseline figure.</summary>
+/// <summary>
+/// One measured figure. <see cref="Baseline"/> names an earlier workload; the ratio is figure / baseline figure.
+/// A figure without a baseline may carry <see cref="AbsoluteTarget"/> instead (in its own unit, e.g. a p99 latency
+/// under 1,000 ms): used only where a ratio makes no sense.
+/// </summary>
 internal sealed record WorkloadResult(
     string Workload,
     double Figure,
@@ -25,7 +29,8 @@ internal sealed record WorkloadResult(
     string? Baseline,
     double? TargetRatio,
     bool HigherIsBetter,
-    IReadOnlyDictionary<string, string> Details);
+    IReadOnlyDictionary<string, string> Details,
+    double? AbsoluteTarget = null);
 
 /// <summary>A benchmark workload. Workloads run in order; later ones may compare against earlier ones.</summary>
 internal interface IWorkload
@@ -45,6 +50,12 @@ internal static class Report
         var byName = results.ToDictionary(r => r.Workload);
         return results.Select(r =>
         {
+            if (r.Baseline is null && r.AbsoluteTarget is { } absolute)
+            {
+                var met = r.HigherIsBetter ? r.Figure >= absolute : r.Figure <= absolute;
+                return new Row(r.Workload, Format(r.Figure, r.Unit), "-", "-", (r.HigherIsBetter ? ">= " : "<= ") + Format(absolute, r.Unit), met ? "pass" : "FAIL", r);
+            }
+
             if (r.Baseline is null || !byName.TryGetValue(r.Baseline, out var baseline))
             {
                 return new Row(r.Workload, Format(r.Figure, r.Unit), "-", "-", "-", r.Baseline is null ? "baseline" : "no baseline", r);
@@ -113,6 +124,7 @@ internal static class Report
                     baseline = r.Raw.Baseline,
                     ratio = r.Ratio == "-" ? (double?)null : double.Parse(r.Ratio.TrimEnd('x'), CultureInfo.InvariantCulture),
                     targetRatio = r.Raw.TargetRatio,
+                    absoluteTarget = r.Raw.AbsoluteTarget,
                     higherIsBetter = r.Raw.HigherIsBetter,
                     result = r.Result,
                     details = r.Raw.Details,
