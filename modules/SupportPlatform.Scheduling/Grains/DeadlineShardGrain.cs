@@ -34,6 +34,7 @@ internal sealed class DeadlineShardGrain(
 
     private IGrainTimer? wakeTimer;
     private int shard;
+    private List<long>? wokenDuringRefresh;
     private long windowEndMs;
     private long armedAtMs = long.MaxValue;
     private long storageRetryAtMs = long.MaxValue;
@@ -49,8 +50,15 @@ internal sealed class DeadlineShardGrain(
         shard = (int)this.GetPrimaryKeyLong();
         // One timer for the earliest due time, re-armed as the set changes; non-interleaving so ticks never overlap.
         wakeTimer = this.RegisterGrainTimer(_ => Tick(), new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-        // The window refresh picks up rows whose notification was lost and rows entering the look-ahead window.
-        this.RegisterGrainTimer(_ => Refresh(), new GrainTimerCreationOptions(settings.RefreshInterval, settings.RefreshInterval) { KeepAlive = true });
+        // The window refresh picks up rows whose notification was lost and rows entering the look-ahead window. It
+        // interleaves, so that a long reload never delays a wake-up; shards are staggered so they do not reload together
+        // (the first reload comes within one interval, so a lost notification is still found within RefreshInterval).
+        var stagger = settings.RefreshInterval * (shard % settings.ShardCount) / settings.ShardCount;
+        this.RegisterGrainTimer(_ => Refresh(), new GrainTimerCreationOptions(settings.RefreshInterval - stagger, settings.RefreshInterval)
+        {
+            KeepAlive = true,
+            Interleave = true,
+        });
         try
         {
             // The reminder re-activates this shard after a crash of its silo; its tick does nothing else.
@@ -79,6 +87,9 @@ internal sealed class DeadlineShardGrain(
             {
                 window.Add(due);
             }
+
+            // A reload in progress may have read the table before this row was committed: keep it across the reset.
+            wokenDuringRefresh?.Add(due);
         }
 
         ReportPending();
@@ -99,11 +110,18 @@ internal sealed class DeadlineShardGrain(
 
     private async Task Refresh()
     {
+        if (wokenDuringRefresh is not null)
+        {
+            return; // the previous reload is still running
+        }
+
         var now = NowMs();
         var until = now + (long)settings.LookAhead.TotalMilliseconds;
+        wokenDuringRefresh = [];
         try
         {
             var times = await store.LoadDueTimesAsync(shard, until, CancellationToken.None);
+            times.AddRange(wokenDuringRefresh.Where(due => due <= until));
             window.Reset(times);
             windowEndMs = until;
         }
@@ -112,6 +130,10 @@ internal sealed class DeadlineShardGrain(
             // The previous window stays armed; the next refresh tries again.
             logger.LogWarning(ex, "Deadline shard {Shard}: could not load its window; retrying at the next refresh", shard);
             storageRetryAtMs = now + (long)StorageRetry.TotalMilliseconds;
+        }
+        finally
+        {
+            wokenDuringRefresh = null;
         }
 
         // Cleans up attempt counters of deadlines cancelled while they waited for a retry.
