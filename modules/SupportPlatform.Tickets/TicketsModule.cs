@@ -17,7 +17,6 @@ public sealed class TicketsModule : IModule
     /// <inheritdoc />
     public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddOptions<TicketsOptions>().Bind(configuration.GetSection(TicketsOptions.Section));
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketQueries>();
     }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 using SupportPlatform.Testing;
 
 namespace SupportPlatform.Testing.Host;
@@ -15,8 +18,19 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> settings;
     private readonly TempDirectory? ownedData;
 
-    public PlatformFactory(string? dataPath = null, string? postgres = null, IDictionary<string, string?>? extra = null)
+    private readonly TimeProvider? clock;
+
+    /// <param name="dataPath">The data folder; a temporary one (deleted on dispose) when null.</param>
+    /// <param name="postgres">A PostgreSQL connection string; the embedded database when null.</param>
+    /// <param name="extra">More configuration settings.</param>
+    /// <param name="clock">
+    /// A clock (e.g. FakeTimeProvider) for everything the product schedules: grains, grain timers, the deadline
+    /// scheduler. Orleans' own background work (membership, messaging, reminders) stays on the system clock, as
+    /// ORLEANS.md recommends, so the silo stays healthy while the test moves time.
+    /// </param>
+    public PlatformFactory(string? dataPath = null, string? postgres = null, IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
     {
+        this.clock = clock;
         if (dataPath is null)
         {
             ownedData = new TempDirectory("sp-host-");
@@ -57,6 +71,15 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (clock is not null)
+        {
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(clock);
+                services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            });
         }
     }
 

@@ -10,7 +10,7 @@ public sealed class FollowUpTests(NoReopenWindowTickets fixture) : IClassFixture
     {
         var staff = fixture.Client();
         var client = fixture.Client("client:bob:Bob Client");
-        var ticket = await staff.NewTicket("Backup failed");
+        var ticket = await staff.NewTicket("Backup failed", account: "strict");
         await staff.Send($"/api/tickets/{ticket.Id}/status", new { status = "resolved", note = "Freed disk space." });
         await Task.Delay(5);
 

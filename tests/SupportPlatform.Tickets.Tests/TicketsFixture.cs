@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
@@ -19,15 +20,18 @@ public abstract class TicketsFixture : IAsyncLifetime
 
     public PlatformFactory Factory { get; private set; } = null!;
 
-    /// <summary>Extra settings for the host.</summary>
-    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
-
     public async Task InitializeAsync()
     {
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("tickets") : null;
-        Factory = new PlatformFactory(postgres: postgres, extra: Settings);
-        _ = Factory.Server; // start now, not in the first test
+        Factory = new PlatformFactory(postgres: postgres);
+        var client = Client();
+        await client.EnsureAccount("acme");
+        await client.EnsureAccount("idem");
+        await ConfigureAsync(client);
     }
+
+    /// <summary>More set-up on the running host.</summary>
+    protected virtual Task ConfigureAsync(HttpClient client) => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
@@ -47,10 +51,17 @@ public sealed class SqliteTickets() : TicketsFixture(DatabaseProvider.Sqlite);
 
 public sealed class PostgreSqlTickets() : TicketsFixture(DatabaseProvider.PostgreSql);
 
-/// <summary>A host whose reopen window is zero: every client reply after resolution opens a follow-up.</summary>
+/// <summary>Account "strict" has a zero reopen window: every client reply after resolution opens a follow-up.</summary>
 public sealed class NoReopenWindowTickets() : TicketsFixture(DatabaseProvider.Sqlite)
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Tickets:ReopenWindow"] = "00:00:00" };
+    protected override async Task ConfigureAsync(HttpClient client)
+    {
+        await client.EnsureAccount("strict");
+        var account = JsonNode.Parse(await client.GetStringAsync("/api/accounts/strict"))!;
+        account["contract"]!["reopenWindow"] = "00:00:00";
+        var response = await client.PutAsJsonAsync("/api/accounts/strict", new { name = "Strict Ltd", timeZone = "Europe/London", contract = account["contract"] });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
 }
 
 internal static class HttpExtensions
@@ -70,11 +81,22 @@ internal static class HttpExtensions
         return JsonDocument.Parse(body).RootElement;
     }
 
+    public static async Task EnsureAccount(this HttpClient client, string id)
+    {
+        var response = await client.PutAsJsonAsync($"/api/accounts/{id}", new { name = id + " Ltd", timeZone = "Europe/London" });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public static Task<HttpResponseMessage> Send(this HttpClient client, string url, object body) =>
         client.PostAsJsonAsync(url, body, TicketsFixture.Json);
 
     public static async Task<TicketView> NewTicket(this HttpClient client, string subject = "Mail server down", string priority = "high", string account = "acme")
     {
+        if (account is not ("acme" or "idem"))
+        {
+            await client.EnsureAccount(account);
+        }
+
         var response = await client.Send("/api/tickets", new { accountId = account, requesterId = "bob", subject, priority, description = "Nobody can send mail." });
         return await response.Read<TicketView>();
     }

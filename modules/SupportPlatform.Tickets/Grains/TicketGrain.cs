@@ -1,6 +1,9 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core;
+using SupportPlatform.Scheduling.Contracts;
+using SupportPlatform.Sla.Contracts;
 using SupportPlatform.Tickets.Contracts;
 using SupportPlatform.Tickets.Persistence;
 
@@ -8,15 +11,19 @@ namespace SupportPlatform.Tickets.Grains;
 
 /// <summary>
 /// One ticket. State lives in the ticket's read-model row (see <see cref="TicketStore"/>), not in Orleans storage,
-/// so that the row, the state and the new events are written in one transaction.
+/// so that the row, the state, the new events and the ticket's deadlines (SLA warnings and breaches, the quiet-period
+/// close) are written in one transaction.
 /// </summary>
 internal sealed class TicketGrain(
     TicketStore store,
+    IDeadlineScheduler scheduler,
     TimeProvider clock,
-    IOptions<TicketsOptions> options,
     IEnumerable<ITicketObserver> observers,
-    ILogger<TicketGrain> logger) : Grain, ITicketGrain
+    ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget
 {
+    private const string CloseKind = "ticket.close";
+    private const string SlaKind = "ticket.sla";
+
     private const int MaxSubject = 200;
     private const int MaxText = 100_000;
     private const int MaxTags = 20;
@@ -42,7 +49,9 @@ internal sealed class TicketGrain(
             return View();
         }
 
-        Require(!string.IsNullOrWhiteSpace(command.AccountId), "invalid-account", "A ticket needs the client account it belongs to (accountId).");
+        Require(AccountKeys.IsValidId(command.AccountId?.Trim()), "invalid-account", "A ticket needs the id of the client account it belongs to (accountId).");
+        var account = await GrainFactory.GetGrain<IClientAccountGrain>(AccountKeys.Grain(command.AccountId!.Trim())).Get()
+            ?? throw new TicketRuleException("invalid-account", $"Client account '{command.AccountId}' does not exist; create it first (PUT /api/accounts/{command.AccountId}).");
         Require(!string.IsNullOrWhiteSpace(command.RequesterId), "invalid-requester", "A ticket needs the client user who asked (requesterId).");
         var subject = Subject(command.Subject);
         var tags = Tags(command.Tags);
@@ -69,6 +78,10 @@ internal sealed class TicketGrain(
             UpdatedAt = now,
             FollowUpOf = command.FollowUpOf,
             Related = command.FollowUpOf is { } origin ? [origin] : [],
+            Sla = SlaState.Create(createdAt, command.Priority, account.Contract.SlaPolicy),
+            Calendar = account.Contract.Calendar,
+            ReopenWindow = account.Contract.ReopenWindow,
+            CloseAfter = account.Contract.CloseAfter,
         };
         var events = new List<TicketEvent>
         {
@@ -113,7 +126,7 @@ internal sealed class TicketGrain(
         var now = clock.GetUtcNow();
         var isClientReply = command.Actor.Kind == ActorKind.Client;
         if (isClientReply && (current.Status == TicketStatus.Closed
-            || (current.Status == TicketStatus.Resolved && current.ResolvedAt + options.Value.ReopenWindow < now)))
+            || (current.Status == TicketStatus.Resolved && current.ResolvedAt + current.ReopenWindow < now)))
         {
             return await OpenFollowUp(current, command, commentId);
         }
@@ -134,7 +147,7 @@ internal sealed class TicketGrain(
 
         if (command.Actor.Kind == ActorKind.Staff && command.Visibility == CommentVisibility.Public)
         {
-            next = next with { FirstResponseAt = next.FirstResponseAt ?? now };
+            next = next with { FirstResponseAt = next.FirstResponseAt ?? now, Sla = next.Sla!.RecordStaffResponse(now, next.Calendar!) };
             if (next.Status == TicketStatus.New)
             {
                 next = Move(next, TicketStatus.Open, command.Actor, "first reply", events);
@@ -144,6 +157,12 @@ internal sealed class TicketGrain(
         {
             var reason = current.Status == TicketStatus.Resolved ? "reopened by the client's reply" : "the client replied";
             next = Move(next, TicketStatus.Open, command.Actor, reason, events);
+        }
+
+        if (isClientReply)
+        {
+            // A reply owes the client a response (the next-response clock), once the ticket is open again.
+            next = next with { Sla = next.Sla!.RecordClientReply(now, next.Calendar!) };
         }
 
         await Commit(next, events);
@@ -206,7 +225,7 @@ internal sealed class TicketGrain(
         {
             new PriorityChanged { Actor = command.Actor, From = current.Priority, To = command.To, Reason = Clean(command.Reason) },
         };
-        await Commit(current with { Priority = command.To }, events);
+        await Commit(current with { Priority = command.To, Sla = current.Sla!.ChangePriority(clock.GetUtcNow(), command.To, current.Calendar!) }, events);
         return View();
     }
 
@@ -382,8 +401,30 @@ internal sealed class TicketGrain(
     {
         var now = clock.GetUtcNow();
         events.Add(new StatusChanged { Actor = actor, From = current.Status, To = to, Note = Clean(note) });
+        var sla = current.Sla!;
+        var calendar = current.Calendar!;
+        if (to is TicketStatus.Resolved || (to is TicketStatus.Closed && current.Status is not TicketStatus.Resolved))
+        {
+            sla = sla.Resolve(now, calendar);
+        }
+        else if (to is not TicketStatus.Closed)
+        {
+            if (current.Status is TicketStatus.Resolved)
+            {
+                sla = sla.Reopen(now, calendar);
+            }
+
+            sla = sla.ChangeStatus(now, to switch
+            {
+                TicketStatus.PendingClient => SlaTicketStatus.PendingClient,
+                TicketStatus.PendingVendor => SlaTicketStatus.PendingVendor,
+                _ => SlaTicketStatus.Active,
+            }, calendar);
+        }
+
         return current with
         {
+            Sla = sla,
             Status = to,
             ResolvedAt = to == TicketStatus.Resolved ? now : to == TicketStatus.Closed ? current.ResolvedAt : null,
             ResolutionNote = to == TicketStatus.Resolved ? note!.Trim() : to == TicketStatus.Closed ? current.ResolutionNote : null,
@@ -394,12 +435,30 @@ internal sealed class TicketGrain(
     private async Task Commit(TicketState next, IReadOnlyList<TicketEvent> events, DateTimeOffset? at = null)
     {
         var now = clock.GetUtcNow();
+        var all = new List<TicketEvent>(events);
+
+        // Warnings and breaches the change itself stamped (e.g. a reply after the due time) become events too.
+        if (state?.Sla is { } before && next.Sla is { } after)
+        {
+            all.AddRange(SlaEvents(after.NewlyReached(before), Actor.System("SLA")));
+        }
+
         var seq = next.LastSeq;
-        var numbered = events.Select(e => e with { Seq = ++seq, At = at ?? now }).ToList();
-        next = next with { LastSeq = seq, UpdatedAt = now };
+        var numbered = all.Select(e => e with { Seq = ++seq, At = at ?? now }).ToList();
+        var (desired, projection) = Deadlines(next);
+        var schedule = desired.Values.Where(d => !next.Scheduled.TryGetValue(d.Id, out var due) || due != d.DueAt).ToList();
+        var cancel = next.Scheduled.Keys.Where(id => !desired.ContainsKey(id)).ToList();
+        next = next with
+        {
+            LastSeq = seq,
+            UpdatedAt = now,
+            Scheduled = desired.Values.ToImmutableDictionary(d => d.Id, d => d.DueAt),
+        };
         try
         {
-            version = await store.SaveAsync(next, version, numbered, new TicketProjection(null, false));
+            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0
+                ? null
+                : (_, transaction) => scheduler.WriteAsync(transaction, schedule, cancel));
         }
         catch (TicketConcurrencyException)
         {
@@ -413,6 +472,19 @@ internal sealed class TicketGrain(
         }
 
         state = next;
+        if (schedule.Count > 0)
+        {
+            try
+            {
+                await scheduler.NotifyAsync(schedule);
+            }
+            catch (Exception ex)
+            {
+                // The rows are committed: the scheduler finds them at its next window refresh.
+                logger.LogWarning(ex, "Could not notify the scheduler of ticket {Ticket}'s deadlines", Id);
+            }
+        }
+
         var change = new TicketChange(View(), numbered);
         foreach (var observer in observers)
         {
@@ -426,6 +498,70 @@ internal sealed class TicketGrain(
             }
         }
     }
+
+    public async Task OnDeadline(DeadlineFired fired)
+    {
+        if (state is not { } current || current.Sla is null || current.Calendar is null)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (fired.Kind == CloseKind)
+        {
+            // Re-checked against the state: a reopen may have raced with the delivery.
+            if (current.Status == TicketStatus.Resolved && current.ResolvedAt + current.CloseAfter <= now)
+            {
+                var events = new List<TicketEvent>();
+                var closed = Move(current, TicketStatus.Closed, Actor.System("quiet period"), $"closed after {current.CloseAfter.TotalHours:0.#} h without reply", events);
+                await Commit(closed, events);
+            }
+
+            return;
+        }
+
+        // SLA: stamp what is reached by now; Commit turns newly reached warnings and breaches into events (once).
+        var observed = current.Sla.Observe(now, current.Calendar);
+        if (!observed.Equals(current.Sla) || current.Scheduled.ContainsKey(fired.Id))
+        {
+            await Commit(current with { Sla = observed }, []);
+        }
+    }
+
+    /// <summary>What should be scheduled for <paramref name="ticket"/>, and the read-model columns derived from it.</summary>
+    private (Dictionary<string, DeadlineRequest> Desired, TicketProjection Projection) Deadlines(TicketState ticket)
+    {
+        var desired = new Dictionary<string, DeadlineRequest>();
+        DateTimeOffset? nextDue = null;
+        var target = this.GetGrainId();
+        if (ticket.Sla is { } sla && ticket.Calendar is { } calendar)
+        {
+            foreach (var deadline in sla.Deadlines(calendar))
+            {
+                var clockName = TicketJson.Name(deadline.Clock);
+                var kindName = TicketJson.Name(deadline.Kind);
+                var id = $"tickets/{Id}/sla/{clockName}/{kindName}";
+                desired[id] = new DeadlineRequest(id, deadline.DueAt, target, SlaKind, $"{clockName}/{kindName}");
+                if (deadline.Kind == SlaDeadlineKind.Breach && (nextDue is null || deadline.DueAt < nextDue))
+                {
+                    nextDue = deadline.DueAt;
+                }
+            }
+        }
+
+        if (ticket.Status == TicketStatus.Resolved && ticket.ResolvedAt is { } resolvedAt)
+        {
+            var id = $"tickets/{Id}/close";
+            desired[id] = new DeadlineRequest(id, resolvedAt + ticket.CloseAfter, target, CloseKind);
+        }
+
+        return (desired, new TicketProjection(nextDue, ticket.Sla is { } s && s.Breaches.Length > 0));
+    }
+
+    private static IEnumerable<TicketEvent> SlaEvents(IReadOnlyList<SlaDeadline> reached, Actor actor) =>
+        reached.Select(r => r.Kind == SlaDeadlineKind.Warning
+            ? (TicketEvent)new SlaWarned { Actor = actor, Clock = TicketJson.Name(r.Clock), DueAt = r.DueAt }
+            : new SlaBreached { Actor = actor, Clock = TicketJson.Name(r.Clock), DueAt = r.DueAt });
 
     private TicketView View() => state!.ToView(version);
 

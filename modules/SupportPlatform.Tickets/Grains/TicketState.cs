@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using SupportPlatform.Core;
+using SupportPlatform.Sla.Contracts;
 using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Tickets.Grains;
@@ -36,11 +38,27 @@ internal sealed record TicketState
     /// <summary>Comment ids already added, so a retried delivery (same id) adds nothing.</summary>
     [Id(25)] public IReadOnlyList<string> CommentIds { get; init; } = [];
 
-    /// <summary>The created command's fingerprint, so a repeated Create is recognised.</summary>
+    /// <summary>The ticket this one follows up or was split from.</summary>
     [Id(26)] public long? FollowUpOf { get; init; }
+
+    /// <summary>The SLA clocks, under the policy of the account's contract when the ticket opened.</summary>
+    [Id(27)] public SlaState? Sla { get; init; }
+
+    /// <summary>The account's business calendar when the ticket opened (the clocks run on it).</summary>
+    [Id(28)] public BusinessCalendar? Calendar { get; init; }
+
+    /// <summary>Deadlines this ticket has scheduled (id to due time), to diff against what should be scheduled.</summary>
+    [Id(29)] public ImmutableDictionary<string, DateTimeOffset> Scheduled { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>From the contract: a client reply within this time after resolution reopens the ticket.</summary>
+    [Id(30)] public TimeSpan ReopenWindow { get; init; }
+
+    /// <summary>From the contract: a resolved ticket closes after this quiet period.</summary>
+    [Id(31)] public TimeSpan CloseAfter { get; init; }
 
     public TicketView ToView(long version) => new()
     {
+        Sla = Sla is null || Calendar is null ? [] : SlaViews(Sla, Calendar),
         Id = Id,
         AccountId = AccountId,
         RequesterId = RequesterId,
@@ -67,4 +85,22 @@ internal sealed record TicketState
         EscalationLevel = EscalationLevel,
         Version = version,
     };
+
+    private static IReadOnlyList<SlaClockView> SlaViews(SlaState sla, BusinessCalendar calendar) =>
+        new[] { SlaClockKind.FirstResponse, SlaClockKind.NextResponse, SlaClockKind.Resolution }
+            .Select(kind =>
+            {
+                var clock = sla.Clock(kind);
+                var active = clock.IsActive;
+                return new SlaClockView(
+                    Kind: KebabCase(kind.ToString()),
+                    State: KebabCase(clock.Status.ToString()),
+                    WarningAt: active ? clock.WarningAt(calendar) : null,
+                    DueAt: active ? clock.DueAt(calendar) : null,
+                    Breached: sla.Breaches.Any(b => b.Clock == kind),
+                    MetAt: clock.MetAt);
+            })
+            .ToList();
+
+    private static string KebabCase(string name) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(name);
 }

@@ -1,0 +1,91 @@
+using SupportPlatform.Sla.Contracts;
+
+namespace SupportPlatform.Accounts.Contracts;
+
+/// <summary>
+/// The terms of a client's support contract that the platform enforces. Everything has a default, so an account
+/// created with a name alone runs on the reference contract.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sp.accounts.contract")]
+public sealed record ContractTerms
+{
+    /// <summary>Response and resolution targets per priority (default: <see cref="SlaPolicy.Reference"/>).</summary>
+    [Id(0)] public required SlaPolicy SlaPolicy { get; init; }
+
+    /// <summary>When the MSP's support hours run for this client (IANA time zone, weekly hours, holidays).</summary>
+    [Id(1)] public required BusinessCalendar Calendar { get; init; }
+
+    /// <summary>A client reply within this time after resolution reopens the ticket; later, a linked follow-up opens (default 7 days).</summary>
+    [Id(2)] public TimeSpan ReopenWindow { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>A resolved ticket closes after this quiet period (default 3 days).</summary>
+    [Id(3)] public TimeSpan CloseAfter { get; init; } = TimeSpan.FromDays(3);
+
+    /// <summary>The reference contract in <paramref name="timeZoneId"/>: weekdays 09:00–17:00, the reference SLA policy.</summary>
+    public static ContractTerms Reference(string timeZoneId) => new()
+    {
+        SlaPolicy = SlaPolicy.Reference,
+        Calendar = BusinessCalendar.Weekdays(timeZoneId, new TimeOnly(9, 0), new TimeOnly(17, 0)),
+    };
+}
+
+/// <summary>A client account as staff see it.</summary>
+[GenerateSerializer, Immutable, Alias("sp.accounts.view")]
+public sealed record AccountView
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string Name { get; init; }
+    [Id(2)] public required string TimeZone { get; init; }
+    [Id(3)] public required ContractTerms Contract { get; init; }
+    [Id(4)] public required DateTimeOffset CreatedAt { get; init; }
+    [Id(5)] public required DateTimeOffset UpdatedAt { get; init; }
+    [Id(6)] public required long Version { get; init; }
+}
+
+/// <summary>Creates or updates an account. A null contract keeps the current one (the reference contract for a new account).</summary>
+[GenerateSerializer, Immutable, Alias("sp.accounts.define")]
+public sealed record DefineAccount
+{
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>IANA time zone id, e.g. "Europe/London"; the default calendar and billing periods use it.</summary>
+    [Id(1)] public required string TimeZone { get; init; }
+
+    [Id(2)] public ContractTerms? Contract { get; init; }
+}
+
+/// <summary>One client account (key: "a-" + the account id). The source of its contract terms.</summary>
+[Alias("sp.accounts.account-grain")]
+public interface IClientAccountGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or updates the account. Throws <see cref="AccountRuleException"/> listing every invalid value.</summary>
+    [Alias("define")]
+    Task<AccountView> Define(DefineAccount definition);
+
+    /// <summary>The account, or null when it does not exist.</summary>
+    [Alias("get")]
+    Task<AccountView?> Get();
+}
+
+/// <summary>Grain keys of accounts.</summary>
+public static class AccountKeys
+{
+    /// <summary>Account ids: 1–64 lowercase letters, digits and '-', starting with a letter or digit.</summary>
+    public static bool IsValidId(string? id) =>
+        id is { Length: > 0 and <= 64 } && char.IsAsciiLetterOrDigit(id[0])
+        && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    /// <summary>The grain key of account <paramref name="id"/> ("a-" keeps Orleans from reading a hex-looking id as a number).</summary>
+    public static string Grain(string id) => "a-" + id;
+}
+
+/// <summary>Invalid account data; <see cref="Problems"/> lists each problem as a sentence.</summary>
+[GenerateSerializer, Alias("sp.accounts.rule-exception")]
+public sealed class AccountRuleException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public AccountRuleException(IReadOnlyList<string> problems) : base(string.Join(" ", problems)) => Problems = problems;
+
+    /// <summary>Every problem found.</summary>
+    [Id(0)] public IReadOnlyList<string> Problems { get; }
+}

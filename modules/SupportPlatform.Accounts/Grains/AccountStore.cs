@@ -1,0 +1,67 @@
+using Dapper;
+using Orleans.Serialization;
+using SupportPlatform.Accounts.Contracts;
+using SupportPlatform.Storage.Contracts;
+
+namespace SupportPlatform.Accounts.Grains;
+
+/// <summary>The account's row: list columns plus the grain's state, written together with a version check.</summary>
+internal sealed class AccountStore(IDatabase database, Serializer<AccountView> serializer)
+{
+    public async Task<AccountView?> LoadAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var state = await connection.QuerySingleOrDefaultAsync<byte[]>(
+            new CommandDefinition("SELECT state FROM sp_accounts WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return state is null ? null : serializer.Deserialize(state);
+    }
+
+    /// <summary>Stores <paramref name="account"/> if the stored version is still <paramref name="expectedVersion"/> (0: must not exist).</summary>
+    public async Task<bool> SaveAsync(AccountView account, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var row = new
+        {
+            id = account.Id,
+            name = account.Name,
+            time_zone = account.TimeZone,
+            created_at_ms = account.CreatedAt.ToUnixTimeMilliseconds(),
+            updated_at_ms = account.UpdatedAt.ToUnixTimeMilliseconds(),
+            version = account.Version,
+            expected = expectedVersion,
+            state = serializer.SerializeToArray(account),
+        };
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            expectedVersion == 0
+                ? """
+                  INSERT INTO sp_accounts (id, name, time_zone, created_at_ms, updated_at_ms, version, state)
+                  VALUES (@id, @name, @time_zone, @created_at_ms, @updated_at_ms, @version, @state)
+                  ON CONFLICT (id) DO NOTHING
+                  """
+                : """
+                  UPDATE sp_accounts SET name = @name, time_zone = @time_zone, updated_at_ms = @updated_at_ms, version = @version, state = @state
+                  WHERE id = @id AND version = @expected
+                  """,
+            row,
+            cancellationToken: cancellationToken));
+        return changed == 1;
+    }
+
+    public async Task<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<AccountSummary>(new CommandDefinition(
+            "SELECT id AS Id, name AS Name, time_zone AS TimeZone FROM sp_accounts ORDER BY name, id", cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+}
+
+/// <summary>An account in a list.</summary>
+internal sealed class AccountSummary
+{
+    public string Id { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public string TimeZone { get; set; } = "";
+}
