@@ -10,16 +10,9 @@ internal sealed class DatabaseMigrationService(IDatabaseMigrator migrator, ILogg
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The migrator logs each migration it applies; this line only confirms the version the node runs on.
         var result = await migrator.MigrateAsync(cancellationToken);
-        if (result.Applied.Count > 0)
-        {
-            logger.LogInformation("Database schema migrated from version {From} to {To}: {Applied}",
-                result.FromVersion, result.ToVersion, string.Join(", ", result.Applied));
-        }
-        else
-        {
-            logger.LogInformation("Database schema is up to date at version {Version}", result.ToVersion);
-        }
+        logger.LogInformation("Database schema at version {Version}", result.ToVersion);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
