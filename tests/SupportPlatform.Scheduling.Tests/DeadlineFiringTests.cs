@@ -26,7 +26,7 @@ public sealed class DeadlineFiringTests : IAsyncLifetime
     public async Task ScheduleAsync_DeadlinesInTheFuture_FireAtDueTimeInOrderNeverEarlyAndWithinOneSecond()
     {
         var start = Now;
-        var offsets = new[] { 7.3, 2.0, 4.55, 9.9, 2.05 };
+        var offsets = new[] { 7.3, 2.0, 4.55, 9.9, 2.05, 2.25, 2.45, 4.7 };
         var deadlines = offsets.Select((o, i) => cluster.For($"d-{i}", start + TimeSpan.FromSeconds(o), $"t-{i}")).ToArray();
         await cluster.Scheduler.ScheduleAsync(deadlines);
 
