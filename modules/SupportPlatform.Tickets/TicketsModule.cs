@@ -5,10 +5,11 @@ using Microsoft.Extensions.Hosting;
 using SupportPlatform.Core;
 using SupportPlatform.Tickets.Api;
 using SupportPlatform.Tickets.Persistence;
+using SupportPlatform.Tickets.Routing;
 
 namespace SupportPlatform.Tickets;
 
-/// <summary>Tickets: the ticket grain, its read model and the REST API.</summary>
+/// <summary>Tickets: the ticket grain, its read model, the REST API, routing and escalation rules, agents and vendors.</summary>
 public sealed class TicketsModule : IModule
 {
     /// <inheritdoc />
@@ -19,8 +20,14 @@ public sealed class TicketsModule : IModule
     {
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketQueries>();
+        services.AddSingleton<RoutingStore>();
+        services.AddSingleton<Router>();
     }
 
     /// <inheritdoc />
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapTicketsApi();
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapTicketsApi();
+        endpoints.MapRoutingApi();
+    }
 }

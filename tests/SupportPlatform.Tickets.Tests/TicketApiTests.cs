@@ -195,6 +195,8 @@ public abstract class TicketApiTests(TicketsFixture fixture)
     public async Task AssignPriorityEscalate_Changes_RecordedWithReasons()
     {
         var ticket = await staff.NewTicket(priority: "normal");
+        // Escalating to a vendor needs a known vendor (an unknown one is refused with a 422).
+        (await staff.PutAsJsonAsync("/api/vendors/isp", new { name = "ISP", contactEmail = "noc@isp.example" })).EnsureSuccessStatusCode();
 
         await staff.Send($"/api/tickets/{ticket.Id}/assignment", new { group = "L1", agentId = "carol", reason = "rule 'mail' matched" });
         await staff.Send($"/api/tickets/{ticket.Id}/priority", new { priority = "critical", reason = "whole office affected" });

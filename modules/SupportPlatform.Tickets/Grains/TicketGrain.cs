@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core;
@@ -6,6 +7,7 @@ using SupportPlatform.Scheduling.Contracts;
 using SupportPlatform.Sla.Contracts;
 using SupportPlatform.Tickets.Contracts;
 using SupportPlatform.Tickets.Persistence;
+using SupportPlatform.Tickets.Routing;
 
 namespace SupportPlatform.Tickets.Grains;
 
@@ -19,6 +21,8 @@ internal sealed class TicketGrain(
     IDeadlineScheduler scheduler,
     TimeProvider clock,
     IEnumerable<ITicketObserver> observers,
+    Router router,
+    RoutingStore routing,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget
 {
     private const string CloseKind = "ticket.close";
@@ -95,6 +99,15 @@ internal sealed class TicketGrain(
                 FollowUpOf = command.FollowUpOf,
             },
         };
+
+        // Routing rules pick the group and agent; no matching rule leaves the ticket unassigned, with no event (see Router).
+        var routed = await router.RouteAsync(new RoutingInput(created.AccountId, created.Channel, created.Type, created.Priority, created.Subject, created.Description));
+        if (routed is not null)
+        {
+            created = created with { Group = routed.Group, AgentId = routed.AgentId };
+            events.Add(new Assigned { Actor = Actor.System("routing"), Group = routed.Group, AgentId = routed.AgentId, Reason = routed.Reason });
+        }
+
         await Commit(created, events, at: createdAt);
         return View();
     }
@@ -281,29 +294,49 @@ internal sealed class TicketGrain(
         Require((command.ToGroup is null) != (command.VendorId is null), "invalid-escalation", "Escalate either to a group (toGroup) or to a vendor (vendorId).");
         Require(!string.IsNullOrWhiteSpace(command.Reason), "reason-required", "An escalation needs a reason.");
 
+        var level = current.EscalationLevel + 1;
+        var reason = command.Reason.Trim();
+        Vendor? vendor = null;
+        if (Clean(command.VendorId) is { } vendorId)
+        {
+            vendor = await routing.GetVendorAsync(vendorId)
+                ?? throw new TicketRuleException("invalid-vendor", $"Vendor '{vendorId}' does not exist; create it first (PUT /api/vendors/{vendorId}) or pick one from GET /api/vendors.");
+            reason = $"{reason} (sent to {vendor.Name} <{vendor.ContactEmail}>)";
+        }
+
         var events = new List<TicketEvent>
         {
             new Escalated
             {
                 Actor = command.Actor,
-                Level = current.EscalationLevel + 1,
+                Level = level,
                 ToGroup = Clean(command.ToGroup),
-                VendorId = Clean(command.VendorId),
-                Reason = command.Reason.Trim(),
+                VendorId = vendor?.Id,
+                Reason = reason,
             },
         };
-        var next = current with { EscalationLevel = current.EscalationLevel + 1 };
+        var next = current with { EscalationLevel = level };
+        Func<DbConnection, DbTransaction, Task>? outbox = null;
         if (command.ToGroup is not null)
         {
             // Handing to another group: the new group picks the agent.
             next = next with { Group = command.ToGroup.Trim(), AgentId = null };
         }
-        else if (next.Status != TicketStatus.PendingVendor)
+        else
         {
-            next = Move(next, TicketStatus.PendingVendor, command.Actor, $"escalated to vendor {command.VendorId}", events);
+            if (next.Status != TicketStatus.PendingVendor)
+            {
+                next = Move(next, TicketStatus.PendingVendor, command.Actor, $"escalated to vendor {vendor!.Name}", events);
+            }
+
+            // The ticket's context goes to the vendor through the outbox, in this transaction: the escalation and its message are stored together.
+            var history = await store.ReadEventsAsync([Id]);
+            var message = VendorMessages.Build(Id, level, vendor!, current.Subject, current.Description, command.Reason.Trim(),
+                history.Select(h => h.Event).OfType<CommentAdded>(), clock.GetUtcNow());
+            outbox = (connection, transaction) => RoutingStore.EnqueueAsync(connection, transaction, message);
         }
 
-        await Commit(next, events);
+        await Commit(next, events, inTransaction: outbox);
         return View();
     }
 
@@ -432,7 +465,7 @@ internal sealed class TicketGrain(
         };
     }
 
-    private async Task Commit(TicketState next, IReadOnlyList<TicketEvent> events, DateTimeOffset? at = null)
+    private async Task Commit(TicketState next, IReadOnlyList<TicketEvent> events, DateTimeOffset? at = null, Func<DbConnection, DbTransaction, Task>? inTransaction = null)
     {
         var now = clock.GetUtcNow();
         var all = new List<TicketEvent>(events);
@@ -440,7 +473,21 @@ internal sealed class TicketGrain(
         // Warnings and breaches the change itself stamped (e.g. a reply after the due time) become events too.
         if (state?.Sla is { } before && next.Sla is { } after)
         {
-            all.AddRange(SlaEvents(after.NewlyReached(before), Actor.System("SLA")));
+            var reached = after.NewlyReached(before);
+            all.AddRange(SlaEvents(reached, Actor.System("SLA")));
+
+            // Escalation rules act on the warnings and breaches in the same transaction, once per (rule, clock, kind).
+            foreach (var escalation in await router.EscalationsAsync(next.AccountId, next.Priority, reached, next.AutoEscalations))
+            {
+                next = next with
+                {
+                    EscalationLevel = next.EscalationLevel + 1,
+                    Group = escalation.ToGroup,
+                    AgentId = null,
+                    AutoEscalations = [.. next.AutoEscalations, escalation.Key],
+                };
+                all.Add(new Escalated { Actor = Actor.System("escalation rules"), Level = next.EscalationLevel, ToGroup = escalation.ToGroup, Reason = escalation.Reason });
+            }
         }
 
         var seq = next.LastSeq;
@@ -456,9 +503,20 @@ internal sealed class TicketGrain(
         };
         try
         {
-            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0
+            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0 && inTransaction is null
                 ? null
-                : (_, transaction) => scheduler.WriteAsync(transaction, schedule, cancel));
+                : async (connection, transaction) =>
+                {
+                    if (schedule.Count + cancel.Count > 0)
+                    {
+                        await scheduler.WriteAsync(transaction, schedule, cancel);
+                    }
+
+                    if (inTransaction is not null)
+                    {
+                        await inTransaction(connection, transaction);
+                    }
+                });
         }
         catch (TicketConcurrencyException)
         {

@@ -56,6 +56,9 @@ internal sealed record TicketState
     /// <summary>From the contract: a resolved ticket closes after this quiet period.</summary>
     [Id(31)] public TimeSpan CloseAfter { get; init; }
 
+    /// <summary>Automatic escalations already done, as "rule|clock|kind", so each fires at most once per ticket.</summary>
+    [Id(32)] public IReadOnlyList<string> AutoEscalations { get; init; } = [];
+
     public TicketView ToView(long version) => new()
     {
         Sla = Sla is null || Calendar is null ? [] : SlaViews(Sla, Calendar),
