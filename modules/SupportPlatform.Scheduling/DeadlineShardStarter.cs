@@ -9,7 +9,7 @@ namespace SupportPlatform.Scheduling;
 /// Activates every shard once the silo is active, so that after a restart (or a crash of another node) overdue deadlines
 /// fire at once instead of at the next keep-alive reminder tick.
 /// </summary>
-internal sealed class DeadlineShardStarter(IGrainFactory grains, IOptions<SchedulingOptions> options, ILogger<DeadlineShardStarter> logger)
+internal sealed class DeadlineShardStarter(IGrainFactory grains, IOptions<DeadlineSchedulerOptions> options, ILogger<DeadlineShardStarter> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>

@@ -11,12 +11,12 @@ namespace SupportPlatform.Scheduling;
 /// <summary>The module's services; the host calls it through <see cref="SchedulingModule"/>, tests and benchmarks directly.</summary>
 internal static class SchedulingRegistration
 {
-    public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration? configuration = null, Action<SchedulingOptions>? configure = null)
+    public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration? configuration = null, Action<DeadlineSchedulerOptions>? configure = null)
     {
-        var builder = services.AddOptions<SchedulingOptions>();
+        var builder = services.AddOptions<DeadlineSchedulerOptions>();
         if (configuration is not null)
         {
-            builder.Bind(configuration.GetSection(SchedulingOptions.SectionName));
+            builder.Bind(configuration.GetSection(DeadlineSchedulerOptions.SectionName));
         }
 
         if (configure is not null)
@@ -25,7 +25,7 @@ internal static class SchedulingRegistration
         }
 
         builder.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeadlineSchedulerOptions>, DeadlineSchedulerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new SchedulingMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<DeadlineStore>();
@@ -34,9 +34,9 @@ internal static class SchedulingRegistration
         return services;
     }
 
-    private sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+    private sealed class DeadlineSchedulerOptionsValidator : IValidateOptions<DeadlineSchedulerOptions>
     {
-        public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+        public ValidateOptionsResult Validate(string? name, DeadlineSchedulerOptions options)
         {
             try
             {

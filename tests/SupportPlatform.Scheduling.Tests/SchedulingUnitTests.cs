@@ -51,7 +51,7 @@ public sealed class SchedulingUnitTests
     [InlineData("KeepAlivePeriod", "KeepAlivePeriod must be at least 1 minute")]
     public void Validate_BadSetting_NamesTheKey(string setting, string message)
     {
-        var options = new SchedulingOptions();
+        var options = new DeadlineSchedulerOptions();
         options.Validate();
         switch (setting)
         {

@@ -11,7 +11,7 @@ namespace SupportPlatform.Scheduling.Data;
 internal readonly record struct DueDeadline(string Id, long DueAtMs, string Target, string Kind, string Payload);
 
 /// <summary>The SQL of <c>sp_deadlines</c>, shared by PostgreSQL and SQLite (portable statements, named parameters).</summary>
-internal sealed class DeadlineStore(IDatabase database, IOptions<SchedulingOptions> options)
+internal sealed class DeadlineStore(IDatabase database, IOptions<DeadlineSchedulerOptions> options)
 {
     // Rows per multi-row statement: 7 parameters each stays far below both back-ends' parameter limits.
     private const int UpsertChunk = 200;

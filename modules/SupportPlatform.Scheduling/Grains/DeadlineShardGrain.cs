@@ -12,7 +12,7 @@ namespace SupportPlatform.Scheduling.Grains;
 /// </summary>
 internal sealed class DeadlineShardGrain(
     DeadlineStore store,
-    IOptions<SchedulingOptions> options,
+    IOptions<DeadlineSchedulerOptions> options,
     TimeProvider clock,
     SchedulingMetrics metrics,
     ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
@@ -22,7 +22,7 @@ internal sealed class DeadlineShardGrain(
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
     private const int DeleteBatch = 400;
 
-    private readonly SchedulingOptions settings = options.Value;
+    private readonly DeadlineSchedulerOptions settings = options.Value;
     private readonly DueTimeHeap window = new();
 
     // Rows this activation is handling (delivery in flight, delivered but not yet deleted, or failed and waiting for

@@ -40,7 +40,7 @@ internal sealed class SchedulerCluster : IAsyncDisposable
 
     public IDatabase Database => Services.GetRequiredService<IDatabase>();
 
-    public static void Defaults(SchedulingOptions options)
+    public static void Defaults(DeadlineSchedulerOptions options)
     {
         options.ShardCount = 4;
         options.LookAhead = TimeSpan.FromMinutes(5);
@@ -55,9 +55,9 @@ internal sealed class SchedulerCluster : IAsyncDisposable
     }
 
     /// <summary>A store on <paramref name="settings"/> outside any silo, to write or inspect rows directly.</summary>
-    public static (DeadlineStore Store, ServiceProvider Services) Store(DatabaseSettings settings, Action<SchedulingOptions>? configure = null)
+    public static (DeadlineStore Store, ServiceProvider Services) Store(DatabaseSettings settings, Action<DeadlineSchedulerOptions>? configure = null)
     {
-        var options = new SchedulingOptions();
+        var options = new DeadlineSchedulerOptions();
         Defaults(options);
         configure?.Invoke(options);
         var services = new ServiceCollection().AddSupportPlatformStorage(settings).BuildServiceProvider();
@@ -65,7 +65,7 @@ internal sealed class SchedulerCluster : IAsyncDisposable
     }
 
     public static async Task<SchedulerCluster> StartAsync(
-        DatabaseSettings settings, FakeTimeProvider? clock = null, DeliveryLog? log = null, Action<SchedulingOptions>? configure = null)
+        DatabaseSettings settings, FakeTimeProvider? clock = null, DeliveryLog? log = null, Action<DeadlineSchedulerOptions>? configure = null)
     {
         await MigrateAsync(settings);
         clock ??= new FakeTimeProvider(Epoch);
@@ -136,7 +136,7 @@ internal sealed class SchedulerCluster : IAsyncDisposable
         throw new TimeoutException($"shards still busy at {Clock.GetUtcNow().ToUnixTimeMilliseconds()}: {string.Join("; ", last.Select(s => s.ToString()))}");
     }
 
-    public int ShardCount => Services.GetRequiredService<IOptions<SchedulingOptions>>().Value.ShardCount;
+    public int ShardCount => Services.GetRequiredService<IOptions<DeadlineSchedulerOptions>>().Value.ShardCount;
 
     /// <summary>Steps the clock until <paramref name="condition"/> holds, for at most <paramref name="maxFake"/> of fake time.</summary>
     public async Task<bool> AdvanceUntilAsync(Func<bool> condition, TimeSpan maxFake, TimeSpan? step = null, bool quiesce = true, int realDelayMs = 5)

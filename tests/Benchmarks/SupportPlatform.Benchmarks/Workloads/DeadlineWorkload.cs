@@ -96,7 +96,7 @@ internal sealed class DeadlineWorkload : IWorkload
         try
         {
             var grains = silo.Services.GetRequiredService<IGrainFactory>();
-            var shardCount = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SchedulingOptions>>().Value.ShardCount;
+            var shardCount = silo.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DeadlineSchedulerOptions>>().Value.ShardCount;
             var target = grains.GetGrain<IBenchDeadlineTarget>(TargetPrefix + "0").GetGrainId().ToString()[..^1];
 
             // 1. Memory: idle host (every shard active, empty window) vs. N pending inside the window.

@@ -1,7 +1,7 @@
 namespace SupportPlatform.Scheduling.Contracts;
 
 /// <summary>Tuning of the deadline scheduler (configuration section <see cref="SectionName"/>).</summary>
-public sealed class SchedulingOptions
+public sealed class DeadlineSchedulerOptions
 {
     /// <summary>Configuration section.</summary>
     public const string SectionName = "SupportPlatform:Scheduling";
