@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Scheduling.Contracts;
 using SupportPlatform.Scheduling.Data;
 using SupportPlatform.Scheduling.Tests.Infrastructure;
@@ -160,6 +161,23 @@ public sealed class DeadlineFiringTests : IAsyncLifetime
         await cluster.AdvanceAsync(TimeSpan.FromSeconds(29), TimeSpan.FromSeconds(1));
         Assert.True(await cluster.AdvanceUntilAsync(() => cluster.Log.WasDelivered("far"), TimeSpan.FromSeconds(3)));
         Assert.InRange(cluster.Log.All.Single().ReceivedAt - due, TimeSpan.Zero, OneSecond);
+    }
+
+    [Fact]
+    public async Task SiloStart_EveryShard_ActiveWithExactlyOneKeepAliveReminder()
+    {
+        var reminders = cluster.Services.GetRequiredService<IReminderTable>();
+        for (var shard = 0; shard < cluster.ShardCount; shard++)
+        {
+            // The start-up poke activated every shard without any deadline being scheduled.
+            Assert.True(await SchedulerCluster.WaitAsync(() => reminders.ReadRows(ShardId(shard)).GetAwaiter().GetResult().Reminders.Count > 0));
+            var rows = (await reminders.ReadRows(ShardId(shard))).Reminders;
+            var reminder = Assert.Single(rows);
+            Assert.Equal("keep-alive", reminder.ReminderName);
+            Assert.True(reminder.Period >= TimeSpan.FromMinutes(1));
+        }
+
+        GrainId ShardId(int shard) => cluster.Cluster.Client.GetGrain<Grains.IDeadlineShardGrain>(shard).GetGrainId();
     }
 
     [Fact]
