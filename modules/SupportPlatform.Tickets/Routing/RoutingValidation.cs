@@ -38,27 +38,9 @@ internal static class RoutingValidation
         return errors.All;
     }
 
-    public static Dictionary<string, string[]> RoutingRules(IReadOnlyList<RoutingRule>? rules)
-    {
-        var errors = new Errors();
-        if (rules is null)
+    public static Dictionary<string, string[]> RoutingRules(IReadOnlyList<RoutingRule>? rules) =>
+        RuleList(rules, "Send the ordered list of rules (an empty list removes them all).", rule => rule.Name, (errors, field, rule) =>
         {
-            errors.Add("rules", "Send the ordered list of rules (an empty list removes them all).");
-            return errors.All;
-        }
-
-        errors.If(rules.Count > MaxRules, "rules", $"At most {MaxRules} rules.");
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var field = $"rules[{i}]";
-            if (rules[i] is not { } rule)
-            {
-                errors.Add(field, "A rule cannot be null.");
-                continue;
-            }
-
-            Name(errors, field, rule.Name, names);
             errors.If(!IsLabel(rule.Group), $"{field}.group", $"Give the target group (1 to {MaxLabel} characters), e.g. 'L1'.");
             errors.If(rule.RequiredSkill is not null && !IsLabel(rule.RequiredSkill), $"{field}.requiredSkill",
                 $"A required skill is 1 to {MaxLabel} characters; leave it out to accept any agent of the group.");
@@ -77,17 +59,28 @@ internal static class RoutingValidation
                         $"'{keyword}' is not a usable keyword: keywords are whole words or phrases of 1 to {MaxLabel} characters with at least one letter or digit (not regular expressions).");
                 }
             }
-        }
+        });
 
-        return errors.All;
-    }
+    public static Dictionary<string, string[]> EscalationRules(IReadOnlyList<EscalationRule>? rules) =>
+        RuleList(rules, "Send the ordered list of escalation rules (an empty list removes them all).", rule => rule.Name, (errors, field, rule) =>
+        {
+            errors.If(!IsLabel(rule.ToGroup), $"{field}.toGroup", $"Give the group to escalate to (1 to {MaxLabel} characters), e.g. 'L2'.");
+            errors.If(rule.Priorities is not { Count: > 0 } || rule.Priorities.Any(p => !Enum.IsDefined(p)), $"{field}.priorities",
+                "Give the priorities the rule applies to: one or more of critical, high, normal, low.");
+            errors.If(rule.On is not { Count: > 0 } || rule.On.Any(k => !Enum.IsDefined(k)), $"{field}.on",
+                "Say which SLA events trigger the rule: warning, breach or both.");
+            errors.If(rule.Clocks?.Any(c => !Enum.IsDefined(c)) == true, $"{field}.clocks", "Clocks are first-response, next-response or resolution.");
+            Labels(errors, $"{field}.accountIds", rule.AccountIds, "account id", required: false);
+        });
 
-    public static Dictionary<string, string[]> EscalationRules(IReadOnlyList<EscalationRule>? rules)
+    /// <summary>The checks both ordered rule lists share (present, not too long, no null entry, unique names), then each rule's own.</summary>
+    private static Dictionary<string, string[]> RuleList<T>(IReadOnlyList<T>? rules, string missing, Func<T, string> name, Action<Errors, string, T> check)
+        where T : class
     {
         var errors = new Errors();
         if (rules is null)
         {
-            errors.Add("rules", "Send the ordered list of escalation rules (an empty list removes them all).");
+            errors.Add("rules", missing);
             return errors.All;
         }
 
@@ -102,14 +95,8 @@ internal static class RoutingValidation
                 continue;
             }
 
-            Name(errors, field, rule.Name, names);
-            errors.If(!IsLabel(rule.ToGroup), $"{field}.toGroup", $"Give the group to escalate to (1 to {MaxLabel} characters), e.g. 'L2'.");
-            errors.If(rule.Priorities is not { Count: > 0 } || rule.Priorities.Any(p => !Enum.IsDefined(p)), $"{field}.priorities",
-                "Give the priorities the rule applies to: one or more of critical, high, normal, low.");
-            errors.If(rule.On is not { Count: > 0 } || rule.On.Any(k => !Enum.IsDefined(k)), $"{field}.on",
-                "Say which SLA events trigger the rule: warning, breach or both.");
-            errors.If(rule.Clocks?.Any(c => !Enum.IsDefined(c)) == true, $"{field}.clocks", "Clocks are first-response, next-response or resolution.");
-            Labels(errors, $"{field}.accountIds", rule.AccountIds, "account id", required: false);
+            Name(errors, field, name(rule), names);
+            check(errors, field, rule);
         }
 
         return errors.All;
