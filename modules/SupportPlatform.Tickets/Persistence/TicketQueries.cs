@@ -21,8 +21,6 @@ internal sealed record TicketFilter(
 /// <summary>Lists and queues read the relational model, never the grains.</summary>
 internal sealed class TicketQueries(IDatabase database)
 {
-    // Dapper expands "IN @x" on SQLite but passes an array to Npgsql, which wants "= ANY(@x)".
-    private string In(string parameter) => database.Provider == DatabaseProvider.PostgreSql ? $"= ANY(@{parameter})" : $"IN @{parameter}";
 
     public static readonly IReadOnlyDictionary<string, string> Sorts = new Dictionary<string, string>
     {
@@ -39,13 +37,13 @@ internal sealed class TicketQueries(IDatabase database)
         var parameters = new DynamicParameters();
         if (filter.Statuses is { Count: > 0 })
         {
-            where.Append(" AND status ").Append(In("statuses"));
+            where.Append(" AND status ").Append(database.InList("statuses"));
             parameters.Add("statuses", filter.Statuses.Select(s => TicketJson.Name(s)).ToArray());
         }
 
         if (filter.Priorities is { Count: > 0 })
         {
-            where.Append(" AND priority ").Append(In("priorities"));
+            where.Append(" AND priority ").Append(database.InList("priorities"));
             parameters.Add("priorities", filter.Priorities.Select(p => (int)p).ToArray());
         }
 

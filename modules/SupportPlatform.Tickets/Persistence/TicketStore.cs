@@ -136,8 +136,7 @@ internal sealed class TicketStore(IDatabase database, Serializer<TicketState> se
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long TicketId, string Data)>(new CommandDefinition(
-            // Dapper expands "IN @ids" on SQLite but passes an array to Npgsql, which wants "= ANY(@ids)".
-            $"SELECT ticket_id, data FROM sp_ticket_events WHERE ticket_id {(database.Provider == DatabaseProvider.PostgreSql ? "= ANY(@ids)" : "IN @ids")} ORDER BY at_ms, ticket_id, seq",
+            $"SELECT ticket_id, data FROM sp_ticket_events WHERE ticket_id {database.InList("ids")} ORDER BY at_ms, ticket_id, seq",
             new { ids = ticketIds.ToArray() },
             cancellationToken: cancellationToken));
         return rows.Select(r => new TicketHistoryEntry(r.TicketId, JsonSerializer.Deserialize<TicketEvent>(r.Data, TicketJson.Options)!)).ToList();

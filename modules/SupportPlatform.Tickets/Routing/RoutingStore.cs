@@ -62,11 +62,10 @@ internal sealed class RoutingStore(IDatabase database, TimeProvider clock)
     public async Task<IReadOnlyDictionary<string, long>> OpenTicketCountsAsync(IReadOnlyList<string> agentIds, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        // Dapper expands "IN @x" on SQLite but passes an array to Npgsql, which wants "= ANY(@x)".
         var rows = await connection.QueryAsync<(string AgentId, long Open)>(new CommandDefinition(
             $"""
             SELECT agent_id, count(*) FROM sp_tickets
-            WHERE agent_id {(database.Provider == DatabaseProvider.PostgreSql ? "= ANY(@ids)" : "IN @ids")}
+            WHERE agent_id {database.InList("ids")}
               AND status NOT IN ('resolved', 'closed')
             GROUP BY agent_id
             """,
