@@ -13,3 +13,15 @@ public interface ITicketObserver
 
 /// <summary>A committed change: the ticket after it, and the events it added.</summary>
 public sealed record TicketChange(TicketView Ticket, IReadOnlyList<TicketEvent> Events);
+
+/// <summary>
+/// Takes part in the transaction that stores a ticket change, so that what it writes (an outbound notification, an
+/// outbox row) exists exactly when the change does: a crash can lose neither one without the other. Keep it short and
+/// write only through the given transaction; throwing rolls the change back and the caller sees an error. Called
+/// before <see cref="ITicketObserver"/>s, on the silo that hosts the ticket.
+/// </summary>
+public interface ITicketCommitParticipant
+{
+    /// <summary>Writes what <paramref name="change"/> calls for through <paramref name="transaction"/>.</summary>
+    Task OnCommittingAsync(TicketChange change, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
+}

@@ -21,6 +21,7 @@ internal sealed class TicketGrain(
     IDeadlineScheduler scheduler,
     TimeProvider clock,
     IEnumerable<ITicketObserver> observers,
+    IEnumerable<ITicketCommitParticipant> participants,
     Router router,
     RoutingStore routing,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget
@@ -33,6 +34,7 @@ internal sealed class TicketGrain(
     private const int MaxTags = 20;
     private const int MaxTag = 50;
 
+    private readonly ITicketCommitParticipant[] participants = [.. participants];
     private TicketState? state;
     private long version;
 
@@ -503,7 +505,8 @@ internal sealed class TicketGrain(
         };
         try
         {
-            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0 && inTransaction is null
+            var committing = new TicketChange(next.ToView(version + 1), numbered);
+            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0 && inTransaction is null && participants.Length == 0
                 ? null
                 : async (connection, transaction) =>
                 {
@@ -515,6 +518,11 @@ internal sealed class TicketGrain(
                     if (inTransaction is not null)
                     {
                         await inTransaction(connection, transaction);
+                    }
+
+                    foreach (var participant in participants)
+                    {
+                        await participant.OnCommittingAsync(committing, transaction, CancellationToken.None);
                     }
                 });
         }
