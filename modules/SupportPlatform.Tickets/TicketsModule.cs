@@ -19,6 +19,7 @@ public sealed class TicketsModule : IModule
     public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddSingleton<TicketStore>();
+        services.AddSingleton<TicketWriter>();
         services.AddSingleton<TicketQueries>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<Router>();

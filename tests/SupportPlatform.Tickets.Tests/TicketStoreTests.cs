@@ -1,3 +1,5 @@
+using Orleans.Core.Internal;
+using SupportPlatform.Tickets.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Tickets.Contracts;
 using SupportPlatform.Tickets.Persistence;
@@ -55,5 +57,79 @@ public abstract class TicketStoreTests(TicketsFixture fixture)
 
         Assert.Equal(50, numbers.Distinct().Count());
         Assert.All(numbers, n => Assert.True(n > 1000));
+    }
+
+    [Fact]
+    public async Task Writer_ConcurrentChanges_StoredTogether_AndAStaleOneFailsAlone()
+    {
+        var writer = fixture.Factory.Services.GetRequiredService<TicketWriter>();
+        var tickets = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => fixture.Client().NewTicket($"Batch {i}")));
+        var loaded = new List<(TicketState State, long Version)>();
+        foreach (var ticket in tickets)
+        {
+            loaded.Add((await store.LoadAsync(ticket.Id))!.Value);
+        }
+
+        // The first ticket moves on meanwhile, so the write below for it is stale.
+        await fixture.Client().Send($"/api/tickets/{tickets[0].Id}/comments", new { body = "moved on" });
+
+        var writes = loaded.Select((t, i) => writer.SaveAsync(new TicketWrite(
+            t.State with { Subject = $"renamed {i}", LastSeq = t.State.LastSeq + 1 },
+            t.Version,
+            [new DetailsChanged { Seq = t.State.LastSeq + 1, At = DateTimeOffset.UtcNow, Actor = Actor.System("test"), Subject = $"renamed {i}" }],
+            new TicketProjection(null, false),
+            [],
+            [],
+            null))).ToList();
+        await Assert.ThrowsAsync<TicketConcurrencyException>(() => writes[0]);
+        for (var i = 1; i < writes.Count; i++)
+        {
+            Assert.Equal(loaded[i].Version + 1, await writes[i]);
+            var (after, version) = (await store.LoadAsync(tickets[i].Id))!.Value;
+            Assert.Equal(($"renamed {i}", loaded[i].Version + 1), (after.Subject, version));
+            Assert.Contains(await store.ReadEventsAsync([tickets[i].Id]), e => e.Event is DetailsChanged);
+        }
+
+        Assert.Equal("Batch 0", (await store.LoadAsync(tickets[0].Id))!.Value.State.Subject);
+    }
+
+    [Fact]
+    public async Task Create_OnAnExistingTicketAfterReactivation_ReturnsItUnchanged()
+    {
+        var ticket = await fixture.Client().NewTicket("Printer jam");
+        var grains = fixture.Factory.Services.GetRequiredService<IGrainFactory>();
+
+        // A fresh activation does not read the row before Create; the insert must notice the ticket exists.
+        await grains.GetGrain<ITicketGrain>(ticket.Id).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var again = await grains.GetGrain<ITicketGrain>(ticket.Id).Create(new CreateTicket
+        {
+            AccountId = "acme", RequesterId = "someone-else", Channel = TicketChannel.Api, Subject = "Different", Description = "", Actor = Actor.System("test"),
+        });
+
+        Assert.Equal(("Printer jam", ticket.Version), (again.Subject, again.Version));
+        Assert.Single(await store.ReadEventsAsync([ticket.Id]), e => e.Event is TicketCreated);
+    }
+
+    [Fact]
+    public async Task Writer_ConcurrentChanges_ShareTransactions()
+    {
+        var writer = fixture.Factory.Services.GetRequiredService<TicketWriter>();
+        var tickets = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Client().NewTicket($"Group {i}")));
+        var loaded = new List<(TicketState State, long Version)>();
+        foreach (var ticket in tickets)
+        {
+            loaded.Add((await store.LoadAsync(ticket.Id))!.Value);
+        }
+
+        var before = writer.Transactions;
+        var versions = await Task.WhenAll(loaded.Select(t => writer.SaveAsync(new TicketWrite(
+            t.State with { Subject = "grouped" }, t.Version, [], new TicketProjection(null, false), [], [], null))));
+
+        Assert.Equal(loaded.Select(t => t.Version + 1), versions);
+        Assert.InRange(writer.Transactions - before, 1, 19);
+        foreach (var ticket in tickets)
+        {
+            Assert.Equal("grouped", (await store.LoadAsync(ticket.Id))!.Value.State.Subject);
+        }
     }
 }

@@ -12,4 +12,17 @@ public static class SqlDialect
         ArgumentNullException.ThrowIfNull(database);
         return database.Provider == DatabaseProvider.PostgreSql ? $"= ANY(@{parameter})" : $"IN @{parameter}";
     }
+
+    /// <summary>Whether <paramref name="exception"/> is the back-end refusing a duplicate key (a unique or primary key).</summary>
+    public static bool IsUniqueViolation(this IDatabase database, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        return exception switch
+        {
+            Npgsql.PostgresException postgres => postgres.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+            // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
+            Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067,
+            _ => false,
+        };
+    }
 }

@@ -18,13 +18,14 @@ namespace SupportPlatform.Tickets.Grains;
 /// </summary>
 internal sealed class TicketGrain(
     TicketStore store,
+    TicketWriter writer,
     IDeadlineScheduler scheduler,
     TimeProvider clock,
     IEnumerable<ITicketObserver> observers,
     IEnumerable<ITicketCommitParticipant> participants,
     Router router,
     RoutingStore routing,
-    ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget
+    ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget, IIncomingGrainCallFilter
 {
     private const string CloseKind = "ticket.close";
     private const string SlaKind = "ticket.sla";
@@ -40,12 +41,31 @@ internal sealed class TicketGrain(
 
     private long Id => this.GetPrimaryKeyLong();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    private bool loaded;
+
+    /// <summary>
+    /// Loads the ticket before the first call that needs it. <see cref="Create"/> does not: a new ticket's number was
+    /// just allocated, so there is nothing to read, and the insert itself detects a ticket that exists already (a
+    /// retried create), which is then loaded and returned. This saves a database round trip per new ticket.
+    /// </summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (await store.LoadAsync(Id, cancellationToken) is { } loaded)
+        if (!loaded && context.InterfaceMethod?.Name != nameof(Create))
         {
-            (state, version) = loaded;
+            await LoadAsync();
         }
+
+        await context.Invoke();
+    }
+
+    private async Task LoadAsync()
+    {
+        if (await store.LoadAsync(Id) is { } row)
+        {
+            (state, version) = row;
+        }
+
+        loaded = true;
     }
 
     public async Task<TicketView> Create(CreateTicket command)
@@ -110,7 +130,15 @@ internal sealed class TicketGrain(
             events.Add(new Assigned { Actor = Actor.System("routing"), Group = routed.Group, AgentId = routed.AgentId, Reason = routed.Reason });
         }
 
-        await Commit(created, events, at: createdAt);
+        try
+        {
+            await Commit(created, events, at: createdAt);
+        }
+        catch (TicketRuleException conflict) when (conflict.Code == "conflict" && state is not null)
+        {
+            // The ticket exists already (a retried create whose first attempt was stored): return it unchanged.
+        }
+
         return View();
     }
 
@@ -506,38 +534,31 @@ internal sealed class TicketGrain(
         try
         {
             var committing = new TicketChange(next.ToView(version + 1), numbered);
-            version = await store.SaveAsync(next, version, numbered, projection, schedule.Count + cancel.Count == 0 && inTransaction is null && participants.Length == 0
-                ? null
-                : async (connection, transaction) =>
-                {
-                    if (schedule.Count + cancel.Count > 0)
+            version = await writer.SaveAsync(new TicketWrite(next, version, numbered, projection, schedule, cancel,
+                inTransaction is null && participants.Length == 0
+                    ? null
+                    : async (connection, transaction) =>
                     {
-                        await scheduler.WriteAsync(transaction, schedule, cancel);
-                    }
+                        if (inTransaction is not null)
+                        {
+                            await inTransaction(connection, transaction);
+                        }
 
-                    if (inTransaction is not null)
-                    {
-                        await inTransaction(connection, transaction);
-                    }
-
-                    foreach (var participant in participants)
-                    {
-                        await participant.OnCommittingAsync(committing, transaction, CancellationToken.None);
-                    }
-                });
+                        foreach (var participant in participants)
+                        {
+                            await participant.OnCommittingAsync(committing, transaction, CancellationToken.None);
+                        }
+                    }));
         }
         catch (TicketConcurrencyException)
         {
             // Another activation wrote this ticket (a rare split during a membership change): reload, and let the caller retry.
-            if (await store.LoadAsync(Id) is { } loaded)
-            {
-                (state, version) = loaded;
-            }
-
+            await LoadAsync();
             throw new TicketRuleException("conflict", $"Ticket {Id} was changed at the same time; reload it and try again.");
         }
 
         state = next;
+        loaded = true;
         if (schedule.Count > 0)
         {
             try

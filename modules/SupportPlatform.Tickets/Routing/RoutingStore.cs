@@ -11,8 +11,14 @@ namespace SupportPlatform.Tickets.Routing;
 /// The agent directory, vendors, rule lists, round-robin rotation and vendor outbox (tables of migration 0006).
 /// Plain rows rather than grains: they are small, edited rarely, read by every silo, and each write is one statement.
 /// </summary>
-internal sealed class RoutingStore(IDatabase database, TimeProvider clock)
+internal sealed class RoutingStore(IDatabase database, TimeProvider clock, IGrainFactory grains)
 {
+    // Rules are read for every new ticket and written rarely: each silo keeps the last read copy per list, valid while
+    // the list's version token is unchanged (one in-memory grain call instead of a query), and at most a minute as a
+    // backstop against a writer that stopped between its write and the token change.
+    private static readonly TimeSpan CacheBackstop = TimeSpan.FromMinutes(1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Token, long ReadAt, object Rules)> cache = new();
+
     public const string RoutingRules = "routing";
     public const string EscalationRules = "escalation";
 
@@ -90,22 +96,37 @@ internal sealed class RoutingStore(IDatabase database, TimeProvider clock)
 
     public async Task<IReadOnlyList<T>> GetRulesAsync<T>(string set, CancellationToken cancellationToken = default)
     {
+        var token = await grains.GetGrain<IRuleSetVersionGrain>(set).Token();
+        if (cache.TryGetValue(set, out var cached) && cached.Token == token && cached.Rules is IReadOnlyList<T> rules
+            && clock.GetElapsedTime(cached.ReadAt) < CacheBackstop)
+        {
+            return rules;
+        }
+
+        var readAt = clock.GetTimestamp();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var data = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT data FROM sp_routing_rule_sets WHERE name = @set", new { set }, cancellationToken: cancellationToken));
-        return data is null ? [] : JsonSerializer.Deserialize<List<T>>(data, TicketJson.Options)!;
+        IReadOnlyList<T> read = data is null ? [] : JsonSerializer.Deserialize<List<T>>(data, TicketJson.Options)!.AsReadOnly();
+        cache[set] = (token, readAt, read);
+        return read;
     }
 
     public async Task PutRulesAsync<T>(string set, IReadOnlyList<T> rules, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO sp_routing_rule_sets (name, updated_at_ms, data) VALUES (@set, @now, @data)
-            ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms, data = excluded.data
-            """,
-            new { set, now = Now, data = JsonSerializer.Serialize(rules, TicketJson.Options) },
-            cancellationToken: cancellationToken));
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO sp_routing_rule_sets (name, updated_at_ms, data) VALUES (@set, @now, @data)
+                ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms, data = excluded.data
+                """,
+                new { set, now = Now, data = JsonSerializer.Serialize(rules, TicketJson.Options) },
+                cancellationToken: cancellationToken));
+        }
+
+        // After the write: a reader that sees the new token reads the new rules.
+        await grains.GetGrain<IRuleSetVersionGrain>(set).Changed();
     }
 
     public async Task PutVendorAsync(Vendor vendor, CancellationToken cancellationToken = default)
