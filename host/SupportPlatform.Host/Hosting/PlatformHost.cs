@@ -19,6 +19,7 @@ internal static class PlatformHost
         var platform = PlatformConfiguration.Load(builder.Configuration, builder.Environment.ContentRootPath);
         var services = builder.Services;
         services.AddSingleton(platform);
+        services.AddSingleton(new PlatformPaths(platform.DataPath));
         services.AddSingleton(TimeProvider.System);
 
         services.AddSupportPlatformStorage(platform.Database);

@@ -1,0 +1,44 @@
+using MailKit.Security;
+
+namespace SupportPlatform.Email.Outbox;
+
+/// <summary>Settings under <c>SupportPlatform:Email</c>.</summary>
+internal sealed class EmailOptions
+{
+    public const string SectionName = "SupportPlatform:Email";
+
+    /// <summary>The sender of every message, e.g. "Acme Support &lt;support@msp.example&gt;". Required to send.</summary>
+    public string? From { get; set; }
+
+    /// <summary>Outgoing mail server (smarthost). Without it, mail waits in the outbox and readiness reports it.</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>How long delivery keeps retrying before a message is marked failed.</summary>
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>How often the dispatcher looks for due messages when it was not woken by a new one.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The address staff and clients open the product at (links in mail), e.g. https://support.msp.example.</summary>
+    public string? PublicUrl { get; set; }
+}
+
+/// <summary>Settings under <c>SupportPlatform:Email:Smtp</c>.</summary>
+internal sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 587;
+
+    /// <summary>None, StartTls (default), StartTlsWhenAvailable, SslOnConnect or Auto.</summary>
+    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTls;
+
+    public string? UserName { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Accept a server certificate that does not validate (a self-signed relay on the LAN). Off by default.</summary>
+    public bool AcceptAnyCertificate { get; set; }
+
+    public bool Configured => !string.IsNullOrWhiteSpace(Host);
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+
+namespace SupportPlatform.Email.Outbox;
+
+/// <summary>Checks <see cref="EmailOptions"/> at start; each failure names the key.</summary>
+internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmailOptions options)
+    {
+        var errors = new List<string>();
+        const string Prefix = EmailOptions.SectionName + ":";
+        if (options.From is { } from && !MimeKit.MailboxAddress.TryParse(from, out _))
+        {
+            errors.Add($"{Prefix}From: '{from}' is not an address such as 'Acme Support <support@msp.example>'.");
+        }
+
+        if (options.Smtp.Configured && string.IsNullOrWhiteSpace(options.From))
+        {
+            errors.Add($"{Prefix}From: required when {Prefix}Smtp:Host is set (the sender of every message).");
+        }
+
+        if (options.Smtp.Port is < 1 or > 65535)
+        {
+            errors.Add($"{Prefix}Smtp:Port: {options.Smtp.Port} is not a TCP port (1-65535).");
+        }
+
+        if (options.Smtp.Password is { Length: > 0 } && string.IsNullOrEmpty(options.Smtp.UserName))
+        {
+            errors.Add($"{Prefix}Smtp:UserName: required when a password is set.");
+        }
+
+        if (options.PublicUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            errors.Add($"{Prefix}PublicUrl: '{url}' is not an absolute http(s) address.");
+        }
+
+        if (options.GiveUpAfter <= TimeSpan.Zero || options.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{Prefix}GiveUpAfter and {Prefix}PollInterval must be positive durations.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
