@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using SupportPlatform.Core.Mail;
+using SupportPlatform.Core.People;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
 
@@ -23,7 +26,8 @@ public abstract class MailTests
 {
     protected abstract Task<string?> DatabaseAsync();
 
-    private async Task<PlatformFactory> HostAsync(int? smtpPort, string? dataPath = null, string from = "Acme Support <support@msp.example>")
+    private async Task<WebApplicationFactory<Program>> HostAsync(
+        int? smtpPort, string? dataPath = null, string from = "Acme Support <support@msp.example>", Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -38,13 +42,14 @@ public abstract class MailTests
             settings["SupportPlatform:Email:Smtp:Security"] = "None";
         }
 
-        var factory = new PlatformFactory(dataPath: dataPath, postgres: await DatabaseAsync(), extra: settings);
+        var platform = new PlatformFactory(dataPath: dataPath, postgres: await DatabaseAsync(), extra: settings);
+        var factory = services is null ? platform : platform.WithWebHostBuilder(b => b.ConfigureTestServices(services));
         var client = Staff(factory);
         (await client.PutAsJsonAsync("/api/accounts/client", new { name = "Client Ltd", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
         return factory;
     }
 
-    private static HttpClient Staff(PlatformFactory factory, string actor = "staff:alice:Alice Agent")
+    private static HttpClient Staff(WebApplicationFactory<Program> factory, string actor = "staff:alice:Alice Agent")
     {
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Add("X-Actor", actor);
@@ -94,6 +99,34 @@ public abstract class MailTests
 
         var outbox = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?status=sent"))!.AsArray();
         Assert.Equal(3, outbox.Count(m => m!["subject"]!.GetValue<string>().Contains($"[#{id}]", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Escalation_TellsTheGroupsAgents_AndHandsTheTicketToTheVendorByMail()
+    {
+        await using var smtp = new SmtpSink();
+        // Staff addresses come from the identity module's directory; here a directory of two staff members stands in.
+        using var factory = await HostAsync(smtp.Port, services: services =>
+            services.AddSingleton<IContactDirectory>(new StaffDirectory(new Contact("lee", "Lee", "lee@msp.example"), new Contact("kim", "Kim", "kim@msp.example"))));
+        var staff = Staff(factory);
+        (await staff.PutAsJsonAsync("/api/agents/lee", new { displayName = "Lee", groups = new[] { "L2" }, skills = Array.Empty<string>() })).EnsureSuccessStatusCode();
+        (await staff.PutAsJsonAsync("/api/agents/kim", new { displayName = "Kim", groups = new[] { "L1" }, skills = Array.Empty<string>() })).EnsureSuccessStatusCode();
+        (await staff.PutAsJsonAsync("/api/vendors/isp", new { name = "Big ISP", contactEmail = "cases@isp.example" })).EnsureSuccessStatusCode();
+        var id = await NewTicket(staff, "user-without-address", "Line down at branch");
+
+        (await staff.PostAsJsonAsync($"/api/tickets/{id}/escalations", new { toGroup = "L2", reason = "Needs a senior engineer" })).EnsureSuccessStatusCode();
+        var toAgent = await smtp.WaitForAsync(m => m.Subject!.StartsWith($"[#{id}] Escalated to L2", StringComparison.Ordinal));
+        Assert.Equal("lee@msp.example", toAgent.To.Mailboxes.Single().Address);
+        Assert.Contains("Needs a senior engineer", toAgent.TextBody, StringComparison.Ordinal);
+
+        (await staff.PostAsJsonAsync($"/api/tickets/{id}/escalations", new { vendorId = "isp", reason = "Circuit fault" })).EnsureSuccessStatusCode();
+        var toVendor = await smtp.WaitForAsync(m => m.Subject == $"[Ticket #{id}] Line down at branch");
+        Assert.Equal("cases@isp.example", toVendor.To.Mailboxes.Single().Address);
+        Assert.Contains("Circuit fault", toVendor.TextBody, StringComparison.Ordinal);
+        Assert.StartsWith("vendor-", toVendor.MessageId, StringComparison.Ordinal);
+
+        await Task.Delay(500);
+        Assert.DoesNotContain(smtp.Received, m => m.To.Mailboxes.Any(a => a.Address == "kim@msp.example"));
     }
 
     [Fact]
@@ -200,4 +233,11 @@ public abstract class MailTests
 
         throw new TimeoutException($"Outbox entry {id} never met the condition; last: {last?.ToJsonString()}");
     }
+}
+
+/// <summary>A fixed contact directory.</summary>
+internal sealed class StaffDirectory(params Contact[] contacts) : IContactDirectory
+{
+    public Task<Contact?> FindAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(contacts.FirstOrDefault(c => c.Id == id));
 }

@@ -96,3 +96,10 @@ public sealed record VendorMessage(
     string Body,
     string Status,
     DateTimeOffset CreatedAt);
+
+/// <summary>The agent directory as other modules see it (e.g. to notify the members of a group).</summary>
+public interface IAgentDirectory
+{
+    /// <summary>All agents; with <paramref name="available"/> only those active and on shift.</summary>
+    Task<IReadOnlyList<Agent>> ListAgentsAsync(bool available = false, CancellationToken cancellationToken = default);
+}

@@ -3,6 +3,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core;
+using SupportPlatform.Core.Mail;
 using SupportPlatform.Scheduling.Contracts;
 using SupportPlatform.Sla.Contracts;
 using SupportPlatform.Tickets.Contracts;
@@ -23,6 +24,7 @@ internal sealed class TicketGrain(
     TimeProvider clock,
     IEnumerable<ITicketObserver> observers,
     IEnumerable<ITicketCommitParticipant> participants,
+    IEnumerable<IOutboundMail> mail,
     Router router,
     RoutingStore routing,
     ILogger<TicketGrain> logger) : Grain, ITicketGrain, IDeadlineTarget, IIncomingGrainCallFilter
@@ -36,6 +38,7 @@ internal sealed class TicketGrain(
     private const int MaxTag = 50;
 
     private readonly ITicketCommitParticipant[] participants = [.. participants];
+    private readonly IOutboundMail? mailOutbox = mail.FirstOrDefault();
     private TicketState? state;
     private long version;
 
@@ -363,7 +366,24 @@ internal sealed class TicketGrain(
             var history = await store.ReadEventsAsync([Id]);
             var message = VendorMessages.Build(Id, level, vendor!, current.Subject, current.Description, command.Reason.Trim(),
                 history.Select(h => h.Event).OfType<CommentAdded>(), clock.GetUtcNow());
-            outbox = (connection, transaction) => RoutingStore.EnqueueAsync(connection, transaction, message);
+            var mailer = mailOutbox;
+            var ticketId = Id;
+            outbox = async (connection, transaction) =>
+            {
+                // The vendor outbox records what was handed over (GET /api/vendors/outbox); the mail outbox delivers it.
+                await RoutingStore.EnqueueAsync(connection, transaction, mailer is null ? message : message with { Status = "queued" });
+                if (mailer is not null)
+                {
+                    await mailer.EnqueueAsync(
+                        new OutboundMail(message.Recipient, message.Subject, message.Body, null, "vendor-escalation", new Dictionary<string, string>
+                        {
+                            ["Message-ID"] = $"<vendor-{message.Id}@supportplatform>",
+                            ["References"] = $"<ticket-{ticketId}@supportplatform>",
+                        }),
+                        transaction,
+                        CancellationToken.None);
+                }
+            };
         }
 
         await Commit(next, events, inTransaction: outbox);

@@ -11,7 +11,7 @@ namespace SupportPlatform.Tickets.Routing;
 /// The agent directory, vendors, rule lists, round-robin rotation and vendor outbox (tables of migration 0006).
 /// Plain rows rather than grains: they are small, edited rarely, read by every silo, and each write is one statement.
 /// </summary>
-internal sealed class RoutingStore(IDatabase database, TimeProvider clock, IGrainFactory grains)
+internal sealed class RoutingStore(IDatabase database, TimeProvider clock, IGrainFactory grains) : IAgentDirectory
 {
     // Rules are read for every new ticket and written rarely: each silo keeps the last read copy per list, valid while
     // the list's version token is unchanged (one in-memory grain call instead of a query), and at most a minute as a
