@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SupportPlatform.Core;
 using SupportPlatform.Tickets.Api;
+using SupportPlatform.Tickets.Attachments;
 using SupportPlatform.Tickets.Persistence;
 using SupportPlatform.Tickets.Routing;
 
@@ -22,6 +23,8 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<TicketQueries>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<Router>();
+        services.AddSingleton(AttachmentOptions.Read(configuration, environment));
+        services.AddSingleton<AttachmentStore>();
     }
 
     /// <inheritdoc />
@@ -29,5 +32,6 @@ public sealed class TicketsModule : IModule
     {
         endpoints.MapTicketsApi();
         endpoints.MapRoutingApi();
+        endpoints.MapAttachmentsApi();
     }
 }
