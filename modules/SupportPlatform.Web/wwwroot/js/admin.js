@@ -1,7 +1,9 @@
 // Admin pages over the existing REST APIs: accounts and their contracts (/api/accounts), routing and escalation rules
 // (/api/routing), agents (/api/agents), vendors (/api/vendors) and plugins (/api/admin/plugins).
 import { get, put, requireUser } from './api.js';
-import { h, fill, $, announce, showError, label, formatDate, consoleHeader } from './dom.js';
+import { h, fill, $, announce, showError, label, formatDate, consoleHeader, holdForms, markReady } from './dom.js';
+
+holdForms();
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const PRIORITIES = ['critical', 'high', 'normal', 'low'];
@@ -14,19 +16,6 @@ const content = $('#content');
 for (const a of document.querySelectorAll('.admin-nav a')) {
   if (a.getAttribute('href') === `/console/admin/${section}`) a.setAttribute('aria-current', 'page');
 }
-
-const sections = {
-  accounts: () => (parts[1] ? accountEditor(parts[1] === 'new' ? null : decodeURIComponent(parts[1])) : accounts()),
-  routing: () => ruleList('Routing rules', '/api/routing/rules', 'Tried in order on each new ticket; the first that matches picks the group and the agent.',
-    ['name', 'group', 'requiredSkill', 'strategy', 'priorities', 'channels', 'accountIds', 'types', 'keywords'], routingExample),
-  escalations: () => ruleList('Escalation rules', '/api/routing/escalations', 'Tried in order on each SLA warning and breach; the first that matches escalates the ticket, once per rule, clock and kind.',
-    ['name', 'toGroup', 'priorities', 'on', 'clocks', 'accountIds'], escalationExample),
-  agents: () => agentsPage(),
-  vendors: () => vendorsPage(),
-  plugins: () => pluginsPage(),
-  templates: () => templatesPage(),
-};
-await (sections[section] || (() => fill(content, h('p', { class: 'error', text: `There is no admin section '${section}'.` }))))();
 
 function setTitle(text) {
   $('#title').textContent = text;
@@ -321,3 +310,20 @@ function templatesPage() {
     'There are no templates to manage yet: mail and report templates (Scriban) arrive with the email and reporting issues, '
     + 'and this page will list them and their overrides from the data folder then.' }));
 }
+
+// ---- dispatch (last, so every helper above is initialised) -------------------------------------------------------
+
+const sections = {
+  accounts: () => (parts[1] ? accountEditor(parts[1] === 'new' ? null : decodeURIComponent(parts[1])) : accounts()),
+  routing: () => ruleList('Routing rules', '/api/routing/rules', 'Tried in order on each new ticket; the first that matches picks the group and the agent.',
+    ['name', 'group', 'requiredSkill', 'strategy', 'priorities', 'channels', 'accountIds', 'types', 'keywords'], routingExample),
+  escalations: () => ruleList('Escalation rules', '/api/routing/escalations', 'Tried in order on each SLA warning and breach; the first that matches escalates the ticket, once per rule, clock and kind.',
+    ['name', 'toGroup', 'priorities', 'on', 'clocks', 'accountIds'], escalationExample),
+  agents: () => agentsPage(),
+  vendors: () => vendorsPage(),
+  plugins: () => pluginsPage(),
+  templates: () => templatesPage(),
+};
+
+await (sections[section] || (() => fill(content, h('p', { class: 'error', text: `There is no admin section '${section}'.` }))))();
+markReady();

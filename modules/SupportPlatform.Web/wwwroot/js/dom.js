@@ -110,3 +110,16 @@ function header(me, brand, home, links, current) {
       h('span', null, 'Signed in as ', h('strong', { text: me.name || me.email || me.id })),
       h('button', { type: 'button', class: 'secondary', on: { click: signOut } }, 'Sign out')));
 }
+
+/**
+ * Until a page has wired its forms, a submit would reload the page and lose what was typed: hold every form of the
+ * static markup back from the start. Call first thing in a page module.
+ */
+export function holdForms() {
+  for (const form of document.forms) form.addEventListener('submit', event => event.preventDefault());
+}
+
+/** Marks the page as loaded and wired (body[data-ready]); tests wait for it. */
+export function markReady() {
+  document.body.dataset.ready = 'true';
+}

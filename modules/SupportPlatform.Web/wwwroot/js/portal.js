@@ -2,8 +2,10 @@
 // Only public replies are shown; the server decides what a client may see, this page never shows internal notes.
 // Hours, monitoring, reports, invoices and estimates appear here once their APIs exist (later issues).
 import { api, get, post, requireUser } from './api.js';
-import { h, fill, $, announce, showError, richText, formatDate, label, portalHeader } from './dom.js';
+import { h, fill, $, announce, showError, richText, formatDate, label, portalHeader, holdForms, markReady } from './dom.js';
 import { attachmentLinks, actorName } from './history.js';
+
+holdForms();
 
 const me = await requireUser('client');
 const path = location.pathname.replace(/\/+$/, '');
@@ -14,6 +16,7 @@ document.getElementById('header').replaceWith(portalHeader(me, path === '/portal
 if (ticketMatch) await showTicket(Number(ticketMatch[1]));
 else if (path === '/portal/new') showNewTicket();
 else await showList();
+markReady();
 
 async function showList() {
   document.title = 'My tickets · Support portal';
@@ -111,7 +114,7 @@ async function showTicket(id) {
   const pending = new URLSearchParams(location.search).get('attachmentError');
   const replyError = h('div', { 'aria-live': 'polite' });
   const reply = h('form', { class: 'panel', id: 'reply-form' },
-    h('div', { class: 'field' }, h('label', { for: 'reply-body' }, 'Your reply'), h('textarea', { id: 'reply-body', name: 'body', required: true })),
+    h('div', { class: 'field' }, h('label', { for: 'reply-body' }, 'Your reply'), h('textarea', { id: 'reply-body', name: 'body' })),
     h('div', { class: 'field' }, h('label', { for: 'reply-files' }, 'Attachments ', h('span', { class: 'hint', text: '(optional)' })),
       h('input', { id: 'reply-files', name: 'files', type: 'file', multiple: true })),
     replyError,

@@ -1,8 +1,10 @@
 // The live queue: open tickets, most urgent first, filtered by group, agent, account, priority and channel. The list
 // comes from GET /api/tickets?sort=queue; queueChanged pushes from /hubs/live are applied in place (no reload).
 import { get, requireUser } from './api.js';
-import { h, fill, $, announce, showError, relative, label, consoleHeader } from './dom.js';
+import { h, fill, $, announce, showError, relative, label, consoleHeader, holdForms, markReady } from './dom.js';
 import { connectLive, showLiveStatus } from './live.js';
+
+holdForms();
 
 const OPEN = ['new', 'open', 'pending-client', 'pending-vendor', 'on-hold'];
 const PRIORITY_RANK = { critical: 0, high: 1, normal: 2, low: 3 };
@@ -21,6 +23,7 @@ const body = $('#queue tbody');
 readFiltersFromUrl();
 await loadChoices();
 await reload();
+markReady();
 connectLive({
   queueChanged: change => (loading ? loading.push(change) : apply(change, true)),
   status: state => showLiveStatus($('#live'), state),

@@ -2,10 +2,13 @@
 // the console, client users to the portal (or back to the page that sent them here). Client users can ask for a
 // one-time link instead (POST /api/auth/link, always 202).
 import { api, ApiError } from './api.js';
-import { h, fill, $ } from './dom.js';
+import { h, fill, $, holdForms, markReady } from './dom.js';
+
+holdForms();
 
 const form = $('#signin-form');
 const error = $('#signin-error');
+markReady();
 
 form.addEventListener('submit', async event => {
   event.preventDefault();

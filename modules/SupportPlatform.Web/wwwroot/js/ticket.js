@@ -1,9 +1,11 @@
 // A ticket in the console: details, SLA, full history, reply / internal note with attachments, status, priority,
 // assignment, escalation, merge, related tickets; who else is looking (presence) and their changes, live.
 import { api, get, post, requireUser } from './api.js';
-import { h, fill, $, announce, showError, richText, formatDate, relative, label, consoleHeader } from './dom.js';
+import { h, fill, $, announce, showError, richText, formatDate, relative, label, consoleHeader, holdForms, markReady } from './dom.js';
 import { historyItem, attachmentLinks } from './history.js';
 import { connectLive, showLiveStatus } from './live.js';
+
+holdForms();
 
 const id = Number(location.pathname.split('/').pop());
 const me = await requireUser('staff');
@@ -15,6 +17,7 @@ let live = null;
 
 await Promise.all([loadChoices(), refresh()]);
 wireForms();
+markReady();
 live = connectLive({
   status: state => showLiveStatus($('#live'), state),
   connected: async connection => {
