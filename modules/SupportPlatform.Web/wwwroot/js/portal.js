@@ -146,16 +146,18 @@ async function showTicket(id) {
     }
     reply.querySelector('button').disabled = true;
     try {
+      let result;
       if (files.length > 0) {
         const data = new FormData();
         if (body) data.append('body', body);
         for (const f of files) data.append('files', f);
-        await api('POST', `/api/tickets/${id}/attachments`, data);
+        result = await api('POST', `/api/tickets/${id}/attachments`, data);
       } else {
-        await post(`/api/tickets/${id}/comments`, { body });
+        result = await post(`/api/tickets/${id}/comments`, { body });
       }
       announce('Reply sent.');
-      location.assign(`/portal/tickets/${id}`);
+      // A reply to a closed ticket (or after the reopen window) opens a linked follow-up: go there.
+      location.assign(`/portal/tickets/${result?.followUpTicket ?? id}`);
     } catch (e) {
       showError(replyError, e);
       reply.querySelector('button').disabled = false;
