@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SupportPlatform.Core;
 using SupportPlatform.Tickets.Api;
+using SupportPlatform.Tickets.Attachments;
 using SupportPlatform.Tickets.Persistence;
 using SupportPlatform.Tickets.Routing;
 
@@ -24,6 +25,8 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());
         services.AddSingleton<Router>();
+        services.AddSingleton(AttachmentOptions.Read(configuration, environment));
+        services.AddSingleton<AttachmentStore>();
     }
 
     /// <inheritdoc />
@@ -31,5 +34,6 @@ public sealed class TicketsModule : IModule
     {
         endpoints.MapTicketsApi();
         endpoints.MapRoutingApi();
+        endpoints.MapAttachmentsApi();
     }
 }
