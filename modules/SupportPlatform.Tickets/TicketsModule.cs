@@ -25,6 +25,7 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());
         services.AddSingleton<Router>();
+        services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountObserver, SupportPlatform.Tickets.Grains.AccountContractObserver>();
         services.AddSingleton(AttachmentOptions.Read(configuration, environment));
         services.AddSingleton<AttachmentStore>();
     }

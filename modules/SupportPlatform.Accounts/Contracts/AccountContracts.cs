@@ -89,3 +89,15 @@ public sealed class AccountRuleException : Exception
     /// <summary>Every problem found.</summary>
     [Id(0)] public IReadOnlyList<string> Problems { get; }
 }
+
+/// <summary>
+/// Told of every stored change to a client account, inside the transaction that stores it, so that what an observer
+/// writes (e.g. a durable job to re-apply a changed contract to open tickets) exists exactly when the change does.
+/// Throwing rolls the change back. The previous state is null for a new account.
+/// </summary>
+public interface IAccountObserver
+{
+    /// <summary>Handles one change of an account, writing only through <paramref name="transaction"/>.</summary>
+    Task OnAccountChangedAsync(AccountView? before, AccountView after, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
+}
+

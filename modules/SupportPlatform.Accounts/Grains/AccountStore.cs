@@ -17,9 +17,14 @@ internal sealed class AccountStore(IDatabase database, Serializer<AccountView> s
     }
 
     /// <summary>Stores <paramref name="account"/> if the stored version is still <paramref name="expectedVersion"/> (0: must not exist).</summary>
-    public async Task<bool> SaveAsync(AccountView account, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<bool> SaveAsync(
+        AccountView account,
+        long expectedVersion,
+        Func<System.Data.Common.DbTransaction, Task>? inTransaction = null,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = new
         {
             id = account.Id,
@@ -43,8 +48,20 @@ internal sealed class AccountStore(IDatabase database, Serializer<AccountView> s
                   WHERE id = @id AND version = @expected
                   """,
             row,
+            transaction,
             cancellationToken: cancellationToken));
-        return changed == 1;
+        if (changed != 1)
+        {
+            return false;
+        }
+
+        if (inTransaction is not null)
+        {
+            await inTransaction(transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken cancellationToken = default)

@@ -3,8 +3,10 @@ using SupportPlatform.Sla.Contracts;
 
 namespace SupportPlatform.Accounts.Grains;
 
-internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock) : Grain, IClientAccountGrain
+internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock, IEnumerable<IAccountObserver> observers) : Grain, IClientAccountGrain
 {
+    private readonly IAccountObserver[] observers = [.. observers];
+
     private AccountView? account;
 
     private string Id => this.GetPrimaryKeyString()["a-".Length..];
@@ -58,7 +60,14 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock)
             UpdatedAt = now,
             Version = (account?.Version ?? 0) + 1,
         };
-        if (!await store.SaveAsync(next, account?.Version ?? 0))
+        var before = account;
+        if (!await store.SaveAsync(next, account?.Version ?? 0, observers.Length == 0 ? null : async transaction =>
+            {
+                foreach (var observer in observers)
+                {
+                    await observer.OnAccountChangedAsync(before, next, transaction, CancellationToken.None);
+                }
+            }))
         {
             account = await store.LoadAsync(Id);
             throw new AccountRuleException([$"Account {Id} was changed at the same time; reload it and try again."]);

@@ -38,6 +38,13 @@ public interface ITicketGrain : IGrainWithIntegerKey
     [Alias("priority")]
     Task<TicketView> ChangePriority(ChangePriority command);
 
+    /// <summary>
+    /// Applies a changed contract of the ticket's account (SLA policy, calendar, reopen window, close-after) and re-bases
+    /// the SLA clocks, with an event. Idempotent: a version already applied (or older) changes nothing; closed tickets keep theirs.
+    /// </summary>
+    [Alias("apply-contract")]
+    Task<TicketView?> ApplyContract(ApplyContract command);
+
     /// <summary>Changes subject, type or tags.</summary>
     [Alias("details")]
     Task<TicketView> UpdateDetails(UpdateDetails command);
@@ -112,6 +119,14 @@ public sealed record AssignTicket
 
     /// <summary>Why ("rule 'network' matched", "by hand"); defaults to "assigned by {actor}".</summary>
     [Id(3)] public string? Reason { get; init; }
+}
+
+/// <summary>A contract to apply to an open ticket, as of the account's <see cref="AccountVersion"/>.</summary>
+[GenerateSerializer, Immutable, Alias("sp.tickets.apply-contract")]
+public sealed record ApplyContract
+{
+    [Id(0)] public required long AccountVersion { get; init; }
+    [Id(1)] public required SupportPlatform.Accounts.Contracts.ContractTerms Contract { get; init; }
 }
 
 /// <summary>Changes a ticket's priority.</summary>

@@ -18,6 +18,7 @@ namespace SupportPlatform.Tickets.Contracts;
 [JsonDerivedType(typeof(DetailsChanged), "details")]
 [JsonDerivedType(typeof(ExternalReferenceAdded), "external-reference")]
 [JsonDerivedType(typeof(Escalated), "escalated")]
+[JsonDerivedType(typeof(ContractApplied), "contract-changed")]
 [JsonDerivedType(typeof(SlaWarned), "sla-warning")]
 [JsonDerivedType(typeof(SlaBreached), "sla-breach")]
 [JsonDerivedType(typeof(MergedInto), "merged-into")]
@@ -128,6 +129,14 @@ public sealed record Escalated : TicketEvent
     [Id(2)] public string? VendorId { get; init; }
     [Id(3)] public required string Reason { get; init; }
 
+}
+
+/// <summary>The account's contract changed and was applied to this ticket: SLA targets re-based from now.</summary>
+[GenerateSerializer, Alias("sp.tickets.event.contract-changed")]
+public sealed record ContractApplied : TicketEvent
+{
+    [Id(0)] public required long AccountVersion { get; init; }
+    [Id(1)] public required string Changes { get; init; }
 }
 
 /// <summary>An SLA clock reached its warning share.</summary>

@@ -111,6 +111,7 @@ internal sealed class TicketGrain(
             Calendar = account.Contract.Calendar,
             ReopenWindow = account.Contract.ReopenWindow,
             CloseAfter = account.Contract.CloseAfter,
+            ContractVersion = account.Version,
         };
         var events = new List<TicketEvent>
         {
@@ -256,6 +257,65 @@ internal sealed class TicketGrain(
         await Commit(current with { Group = group, AgentId = agent }, events);
         return View();
     }
+
+    public async Task<TicketView?> ApplyContract(ApplyContract command)
+    {
+        if (state is null || state.Status == TicketStatus.Closed || state.MergedInto is not null || state.ContractVersion >= command.AccountVersion)
+        {
+            return state is null ? null : View();
+        }
+
+        var current = state;
+        var terms = command.Contract;
+        var changes = new List<string>();
+        var policyChanged = !SameJson(current.Sla!.Policy, terms.SlaPolicy);
+        var calendarChanged = !SameJson(current.Calendar, terms.Calendar);
+        if (policyChanged)
+        {
+            changes.Add("SLA policy");
+        }
+
+        if (calendarChanged)
+        {
+            changes.Add("business calendar");
+        }
+
+        if (current.ReopenWindow != terms.ReopenWindow)
+        {
+            changes.Add($"reopen window {terms.ReopenWindow}");
+        }
+
+        if (current.CloseAfter != terms.CloseAfter)
+        {
+            changes.Add($"close-after {terms.CloseAfter}");
+        }
+
+        var next = current with
+        {
+            ContractVersion = command.AccountVersion,
+            Calendar = terms.Calendar,
+            ReopenWindow = terms.ReopenWindow,
+            CloseAfter = terms.CloseAfter,
+            Sla = policyChanged || calendarChanged ? current.Sla!.ChangePolicy(clock.GetUtcNow(), terms.SlaPolicy, terms.Calendar) : current.Sla,
+        };
+        if (changes.Count == 0)
+        {
+            // Only the version moved (e.g. the account was renamed): remember it, without an event.
+            await Commit(next, []);
+            return View();
+        }
+
+        await Commit(next, [new ContractApplied
+        {
+            Actor = Actor.System("contract"),
+            AccountVersion = command.AccountVersion,
+            Changes = $"the account's contract changed ({string.Join(", ", changes)}); SLA targets re-based from now",
+        }]);
+        return View();
+    }
+
+    private static bool SameJson<T>(T a, T b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, TicketJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, TicketJson.Options);
 
     public async Task<TicketView> ChangePriority(ChangePriority command)
     {

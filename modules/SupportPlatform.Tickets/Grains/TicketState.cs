@@ -59,6 +59,9 @@ internal sealed record TicketState
     /// <summary>Automatic escalations already done, as "rule|clock|kind", so each fires at most once per ticket.</summary>
     [Id(32)] public IReadOnlyList<string> AutoEscalations { get; init; } = [];
 
+    /// <summary>The version of the account whose contract terms the ticket runs on (0: before versions were kept).</summary>
+    [Id(33)] public long ContractVersion { get; init; }
+
     public TicketView ToView(long version) => new()
     {
         Sla = Sla is null || Calendar is null ? [] : SlaViews(Sla, Calendar),
