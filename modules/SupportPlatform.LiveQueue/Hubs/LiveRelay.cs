@@ -26,6 +26,7 @@ internal sealed class LiveRelay(
     private readonly SemaphoreSlim syncing = new(1, 1);
     private ILiveNodeObserver? reference;
     private bool seeded;
+    private int disposed;
 
     private ILiveHubGrain Hub => grains.GetGrain<ILiveHubGrain>(0);
 
@@ -97,6 +98,12 @@ internal sealed class LiveRelay(
 
     public void Dispose()
     {
+        // Registered twice (itself and as a lifecycle participant), so disposed twice.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         stopping.Cancel();
         stopping.Dispose();
         syncing.Dispose();
