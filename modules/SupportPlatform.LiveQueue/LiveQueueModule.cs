@@ -61,6 +61,8 @@ public sealed class LiveQueueModule : IModule
             // What the server holds for a client that does not read: past this a push waits, and after SendTimeout
             // the connection is closed (LiveRelay). Other clients never wait for it.
             connection.TransportMaxBufferSize = options.SendBufferBytes;
+            // A single socket send that takes longer also closes the connection (SignalR's own guard, default 10 s).
+            connection.TransportSendTimeout = options.SendTimeout;
             // What a client may send before the server stops reading from it.
             connection.ApplicationMaxBufferSize = 16 * 1024;
         });
