@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,8 @@ internal sealed class LiveRelay(
     private readonly TimeSpan sendTimeout = options.Value.SendTimeout;
     private readonly CancellationTokenSource stopping = new();
     private readonly SemaphoreSlim syncing = new(1, 1);
+    // One consumer pushes in order; the lock is only held to number and enqueue, so hub calls never wait for a fan-out.
+    private readonly Channel<object> outbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private ILiveNodeObserver? reference;
     private bool seeded;
     private int disposed;
@@ -92,7 +95,7 @@ internal sealed class LiveRelay(
 
     public Task OnPresence(TicketPresence presence)
     {
-        Send(LiveHub.TicketGroup(presence.TicketId), "presence", presence);
+        outbox.Writer.TryWrite(presence);
         return Task.CompletedTask;
     }
 
@@ -112,6 +115,7 @@ internal sealed class LiveRelay(
     private Task OnActive(CancellationToken cancellationToken)
     {
         reference = grains.CreateObjectReference<ILiveNodeObserver>(this);
+        _ = PushLoopAsync();
         _ = RenewLoopAsync(stopping.Token);
         return Task.CompletedTask;
     }
@@ -119,6 +123,7 @@ internal sealed class LiveRelay(
     private async Task OnStop(CancellationToken cancellationToken)
     {
         await stopping.CancelAsync();
+        outbox.Writer.TryComplete();
         if (reference is null)
         {
             return;
@@ -207,13 +212,28 @@ internal sealed class LiveRelay(
         }
     }
 
-    // Called under the lock, so every client sees changes in order.
-    private void Push(LiveChange change)
+    // Called under the lock, so changes are queued in order.
+    private void Push(LiveChange change) => outbox.Writer.TryWrite(change);
+
+    private async Task PushLoopAsync()
     {
-        Send(LiveHub.QueueGroup, "queueChanged", change);
-        if (change.Ticket is { } ticket)
+        while (await outbox.Reader.WaitToReadAsync())
         {
-            Send(LiveHub.TicketGroup(ticket.Id), "ticketChanged", change);
+            while (outbox.Reader.TryRead(out var item))
+            {
+                if (item is LiveChange change)
+                {
+                    Send(LiveHub.QueueGroup, "queueChanged", change);
+                    if (change.Ticket is { } ticket)
+                    {
+                        Send(LiveHub.TicketGroup(ticket.Id), "ticketChanged", change);
+                    }
+                }
+                else if (item is TicketPresence presence)
+                {
+                    Send(LiveHub.TicketGroup(presence.TicketId), "presence", presence);
+                }
+            }
         }
     }
 
