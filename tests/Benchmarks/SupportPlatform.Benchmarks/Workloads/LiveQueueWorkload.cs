@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using SupportPlatform.Testing;
+using SupportPlatform.Testing.Host;
+
+namespace SupportPlatform.Benchmarks.Workloads;
+
+/// <summary>
+/// The live queue's fan-out: 1,000 SignalR clients (WebSockets, loopback) on a real host process, 50 ticket updates a
+/// second through the REST API, latency from each change's commit (the <c>at</c> it carries, stamped right after the
+/// ticket's transaction) to its receipt by each client. Two phases of equal length: without, then with one frozen
+/// client (subscribed, then never reads again, still answering pings), to show the others do not notice it.
+/// </summary>
+internal sealed class LiveQueueWorkload : IWorkload
+{
+    public const string Plain = "live queue p99 change→client (1,000 clients)";
+    public const string WithFrozen = "live queue p99 with a frozen client";
+    private const int Clients = 1000;
+    private const int UpdatesPerSecond = 50;
+    private const int Tickets = 50;
+
+    public string Name => "live queue";
+
+    public async Task<IReadOnlyList<WorkloadResult>> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var duration = context.Pick(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60));
+        var database = await BenchDatabase.CreateAsync(context.PostgresAdmin, "bench_live", cancellationToken);
+        using var data = new TempDirectory("sp-bench-live-");
+        await using var host = HostProcess.Start(HostProcess.Environment(data.Path, database.ConnectionString));
+        await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        (await http.PutAsJsonAsync("/api/accounts/bench", new { name = "Bench Ltd", timeZone = "Europe/London" }, cancellationToken)).EnsureSuccessStatusCode();
+        var tickets = new long[Tickets];
+        for (var i = 0; i < Tickets; i++)
+        {
+            var created = await http.PostAsJsonAsync("/api/tickets", new { accountId = "bench", requesterId = "bench-user", subject = $"Live queue ticket {i}", priority = "normal" }, cancellationToken);
+            created.EnsureSuccessStatusCode();
+            tickets[i] = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetInt64();
+        }
+
+        context.Log.WriteLine($"  connecting {Clients} SignalR clients...");
+        var recorder = new Recorder();
+        var clients = await ConnectAll(host.BaseAddress, recorder, cancellationToken);
+        try
+        {
+            // Warm-up: JIT, pools, the hub grain.
+            await Drive(http, tickets, TimeSpan.FromSeconds(3), cancellationToken);
+            await Task.Delay(500, cancellationToken);
+
+            var plain = await Phase(http, tickets, recorder, duration, cancellationToken);
+            context.Log.WriteLine($"  without a frozen client: p50 {plain.P50:0.0} ms, p99 {plain.P99:0.0} ms, {plain.Missing} deliveries missing");
+
+            using var frozen = await FrozenClient.ConnectAsync(host.BaseAddress);
+            var withFrozen = await Phase(http, tickets, recorder, duration, cancellationToken);
+            var frozenClosed = await frozen.IsClosedByServerAsync(TimeSpan.FromSeconds(5));
+            context.Log.WriteLine($"  with a frozen client: p50 {withFrozen.P50:0.0} ms, p99 {withFrozen.P99:0.0} ms, {withFrozen.Missing} deliveries missing");
+
+            return
+            [
+                new WorkloadResult(Plain, plain.P99, "ms", null, null, false, plain.Details(), AbsoluteTarget: 100),
+                new WorkloadResult(WithFrozen, withFrozen.P99, "ms", null, null, false, new Dictionary<string, string>(withFrozen.Details())
+                {
+                    ["p99 ratio to no frozen client"] = (withFrozen.P99 / plain.P99).ToString("0.00", CultureInfo.InvariantCulture) + "x",
+                    ["frozen client"] = $"never read after subscribing; {frozen.Drained / 1024.0:0} KiB were waiting for it at the end; "
+                        + (frozenClosed ? "the server had disconnected it" : "still connected (its socket buffers had not filled, so it never held anyone up)"),
+                }, AbsoluteTarget: 100),
+            ];
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    private static async Task<PhaseResult> Phase(HttpClient http, long[] tickets, Recorder recorder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        recorder.Start();
+        var (sent, failed) = await Drive(http, tickets, duration, cancellationToken);
+        // Let the last changes arrive.
+        await Task.Delay(1000, cancellationToken);
+        var latencies = recorder.Stop();
+        return new PhaseResult(latencies, sent, failed, (long)sent * Clients - latencies.Length);
+    }
+
+    /// <summary>Open loop: one internal note every 20 ms (50 a second), round-robin over the tickets, each its own request.</summary>
+    private static async Task<(int Sent, int Failed)> Drive(HttpClient http, long[] tickets, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(1.0 / UpdatesPerSecond);
+        var count = (int)(duration / interval);
+        var clock = Stopwatch.StartNew();
+        var requests = new List<Task<bool>>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var wait = interval * i - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            requests.Add(Update(tickets[i % tickets.Length], i));
+        }
+
+        var results = await Task.WhenAll(requests);
+        return (results.Count(ok => ok), results.Count(ok => !ok));
+
+        async Task<bool> Update(long ticket, int i)
+        {
+            using var response = await http.PostAsJsonAsync($"/api/tickets/{ticket}/comments", new { body = $"update {i}", visibility = "internal" }, cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+    }
+
+    private static async Task<List<HubConnection>> ConnectAll(Uri baseAddress, Recorder recorder, CancellationToken cancellationToken)
+    {
+        var connections = new HubConnection[Clients];
+        using var gate = new SemaphoreSlim(50);
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async i =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(new Uri(baseAddress, "/hubs/live"), options =>
+                    {
+                        options.Transports = HttpTransportType.WebSockets;
+                        options.SkipNegotiation = true;
+                    })
+                    .Build();
+                connection.On<Change>("queueChanged", change => recorder.Record(change));
+                await connection.StartAsync(cancellationToken);
+                await connection.InvokeAsync<JsonElement>("SubscribeQueue", (long?)null, cancellationToken);
+                connections[i] = connection;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return [.. connections];
+    }
+
+    /// <summary>What a client reads of a change: only what the measurement needs.</summary>
+    private sealed record Change(long Seq, string Kind, DateTimeOffset At);
+
+    /// <summary>Receipt latencies of every client, lock-free into one preallocated array.</summary>
+    private sealed class Recorder
+    {
+        private double[] samples = new double[4_000_000];
+        private int count;
+        private volatile bool recording;
+
+        public void Start()
+        {
+            Interlocked.Exchange(ref count, 0);
+            recording = true;
+        }
+
+        public double[] Stop()
+        {
+            recording = false;
+            var n = Math.Min(Volatile.Read(ref count), samples.Length);
+            var result = samples[..n];
+            Array.Sort(result);
+            return result;
+        }
+
+        public void Record(Change change)
+        {
+            var latency = (DateTimeOffset.UtcNow - change.At).TotalMilliseconds;
+            if (!recording)
+            {
+                return;
+            }
+
+            var i = Interlocked.Increment(ref count) - 1;
+            if (i < samples.Length)
+            {
+                samples[i] = latency;
+            }
+        }
+    }
+
+    private sealed record PhaseResult(double[] Latencies, int Sent, int Failed, long Missing)
+    {
+        public double P50 => RawInsertBaseline.Percentile(Latencies, 0.50);
+
+        public double P99 => RawInsertBaseline.Percentile(Latencies, 0.99);
+
+        public Dictionary<string, string> Details()
+        {
+            string Ms(double v) => v.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+            return new Dictionary<string, string>
+            {
+                ["clients"] = Clients.ToString(CultureInfo.InvariantCulture),
+                ["updates"] = $"{Sent} at {UpdatesPerSecond}/s through the REST API ({Failed} failed)",
+                ["deliveries"] = Latencies.Length.ToString(CultureInfo.InvariantCulture) + $" ({Math.Max(Missing, 0)} missing)",
+                ["p50"] = Ms(P50),
+                ["p99"] = Ms(P99),
+                ["max"] = Ms(Latencies.Length == 0 ? double.NaN : Latencies[^1]),
+            };
+        }
+    }
+
+    /// <summary>A client that subscribes to the queue, then never reads again but keeps pinging (so it looks alive).</summary>
+    private sealed class FrozenClient : IDisposable
+    {
+        private const char Separator = '\u001e';
+        private readonly ClientWebSocket socket;
+        private readonly CancellationTokenSource stop = new();
+
+        private FrozenClient(ClientWebSocket socket) => this.socket = socket;
+
+        public long Drained { get; private set; }
+
+        public static async Task<FrozenClient> ConnectAsync(Uri baseAddress)
+        {
+            var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var raw = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+                    await raw.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(raw, ownsSocket: true);
+                },
+            };
+            var socket = new ClientWebSocket();
+            await socket.ConnectAsync(new UriBuilder(new Uri(baseAddress, "/hubs/live")) { Scheme = "ws" }.Uri, new HttpMessageInvoker(handler), CancellationToken.None);
+            var client = new FrozenClient(socket);
+            await client.Send("{\"protocol\":\"json\",\"version\":1}");
+            await client.ReadUntil("{}");
+            await client.Send("{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeQueue\",\"arguments\":[null]}");
+            await client.ReadUntil("\"type\":3");
+            _ = client.Ping();
+            return client;
+        }
+
+        /// <summary>Drains what was waiting; true when the server had closed the connection.</summary>
+        public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
+        {
+            stop.Cancel();
+            using var cts = new CancellationTokenSource(timeout);
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var result = await socket.ReceiveAsync(buffer, cts.Token);
+                    Drained += result.Count;
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (WebSocketException)
+            {
+                return true;
+            }
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+            socket.Abort();
+            socket.Dispose();
+            stop.Dispose();
+        }
+
+        private async Task Ping()
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stop.Token);
+                    await Send("{\"type\":6}");
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private Task Send(string message) => socket.SendAsync(Encoding.UTF8.GetBytes(message + Separator), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        private async Task ReadUntil(string marker)
+        {
+            var buffer = new byte[16 * 1024];
+            var text = new StringBuilder();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!text.ToString().Contains(marker, StringComparison.Ordinal))
+            {
+                var result = await socket.ReceiveAsync(buffer, cts.Token);
+                text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            }
+        }
+    }
+}
