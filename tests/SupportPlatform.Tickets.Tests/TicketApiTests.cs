@@ -258,9 +258,10 @@ public abstract class TicketApiTests(TicketsFixture fixture)
         var pending = await (await staff.GetAsync($"/api/tickets?accountId={account}&status=pending-client")).Read<ResultPage<TicketSummary>>();
         var paged = await (await staff.GetAsync($"/api/tickets?accountId={account}&pageSize=1&page=2&sort=queue")).Read<ResultPage<TicketSummary>>();
 
-        Assert.Equal([b.Id, a.Id], all.Items.Select(t => t.Id));
+        // Queue order is time to breach: b is paused (pending-client), so the running low-priority ticket comes first.
+        Assert.Equal([a.Id, b.Id], all.Items.Select(t => t.Id));
         Assert.Equal(TicketStatus.PendingClient, Assert.Single(pending.Items).Status);
-        Assert.Equal((2L, a.Id), (paged.Total, Assert.Single(paged.Items).Id));
+        Assert.Equal((2L, b.Id), (paged.Total, Assert.Single(paged.Items).Id));
     }
 
     [Theory]

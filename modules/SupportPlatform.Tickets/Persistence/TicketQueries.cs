@@ -24,8 +24,10 @@ internal sealed class TicketQueries(IDatabase database)
 
     public static readonly IReadOnlyDictionary<string, string> Sorts = new Dictionary<string, string>
     {
-        // The live queue's order: most urgent first, then the nearest SLA deadline.
-        ["queue"] = "priority, CASE WHEN next_due_at_ms IS NULL THEN 1 ELSE 0 END, next_due_at_ms, created_at_ms, id",
+        // The live queue's order, by SLA urgency (time to breach): tickets already in breach first, then the nearest
+        // breach due time of a running clock, then tickets with no running clock (paused, or no target left); priority
+        // breaks ties.
+        ["queue"] = "breached DESC, CASE WHEN next_due_at_ms IS NULL THEN 1 ELSE 0 END, next_due_at_ms, priority, created_at_ms, id",
         ["newest"] = "created_at_ms DESC, id DESC",
         ["oldest"] = "created_at_ms, id",
         ["updated"] = "updated_at_ms DESC, id DESC",

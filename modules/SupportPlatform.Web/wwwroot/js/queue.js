@@ -139,12 +139,14 @@ function describeChange(change, t) {
   return `Ticket ${t.id} ${what}: ${t.subject}`;
 }
 
+// The server's queue order (sort=queue): breached first, then time to breach, then no running clock; priority breaks ties.
 function compare(a, b) {
-  const p = (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9);
-  if (p) return p;
+  if (!!a.breached !== !!b.breached) return a.breached ? -1 : 1;
   const da = a.nextDueAt ? Date.parse(a.nextDueAt) : Infinity;
   const db = b.nextDueAt ? Date.parse(b.nextDueAt) : Infinity;
   if (da !== db) return da < db ? -1 : 1;
+  const p = (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9);
+  if (p) return p;
   return a.id - b.id;
 }
 
