@@ -97,6 +97,20 @@ internal sealed class ApiTokenHandler(
             Title = "Unauthorized",
             Detail = failure ?? "Sign in first (POST /api/auth/signin) or send 'Authorization: Bearer <token>'.",
             Type = "https://supportplatform.dev/problems/unauthorized",
+            Extensions = { ["code"] = "unauthorized" },
+        }).ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Results.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = "Your API token's role does not allow this.",
+            Type = "https://supportplatform.dev/problems/forbidden",
+            Extensions = { ["code"] = "forbidden" },
         }).ExecuteAsync(Context);
     }
 
