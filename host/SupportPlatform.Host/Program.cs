@@ -5,9 +5,9 @@ try
 {
     builder.AddSupportPlatform();
 }
-catch (PlatformConfigurationException ex)
+catch (SupportPlatform.Core.PlatformSettingsException ex)
 {
-    // A bad setting stops the start with the key, the value and what is expected; no stack trace.
+    // A bad setting (the host's or a module's) stops the start with the key, the value and what is expected; no stack trace.
     await Console.Error.WriteLineAsync(ex.Message);
     await Console.Error.WriteLineAsync("Settings come from appsettings.json and environment variables (SupportPlatform__Cluster__SiloPort for SupportPlatform:Cluster:SiloPort).");
     return 78; // EX_CONFIG

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,14 @@ public interface IModule
 
     /// <summary>Registers the module's services. Runs once, before the host is built.</summary>
     void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment);
+
+    /// <summary>
+    /// Adds the module's middleware to the request pipeline. Called after routing (the endpoint is known) and before
+    /// the endpoints run, in module order; most modules add none.
+    /// </summary>
+    void ConfigurePipeline(IApplicationBuilder app)
+    {
+    }
 
     /// <summary>Maps the module's HTTP endpoints (one route group per module).</summary>
     void MapEndpoints(IEndpointRouteBuilder endpoints)

@@ -6,17 +6,26 @@ using SupportPlatform.Testing.Host;
 
 namespace SupportPlatform.Accounts.Tests;
 
-public sealed class AccountsHost : IDisposable
+public sealed class AccountsHost : IAsyncLifetime
 {
     public PlatformFactory Factory { get; } = new();
 
-    public void Dispose() => Factory.Dispose();
+    /// <summary>A senior engineer: defining accounts needs senior or admin.</summary>
+    public HttpClient Senior { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Senior = await Factory.CreateStaffClientAsync("senior");
+
+    public Task DisposeAsync()
+    {
+        Factory.Dispose();
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>Client accounts and their contract terms over the API, on the embedded database.</summary>
 public sealed class AccountsApiTests(AccountsHost host) : IClassFixture<AccountsHost>
 {
-    private readonly HttpClient client = host.Factory.CreateClient();
+    private readonly HttpClient client = host.Senior;
 
     [Fact]
     public async Task Define_NameAndZoneOnly_ReferenceContract()

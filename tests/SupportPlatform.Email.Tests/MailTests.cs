@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using SupportPlatform.Core.Mail;
-using SupportPlatform.Core.People;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
 
@@ -26,7 +23,7 @@ public abstract class MailTests
 {
     protected abstract Task<string?> DatabaseAsync();
 
-    private async Task<WebApplicationFactory<Program>> HostAsync(
+    private async Task<PlatformFactory> HostAsync(
         int? smtpPort, string? dataPath = null, string from = "Acme Support <support@msp.example>", Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
@@ -42,19 +39,13 @@ public abstract class MailTests
             settings["SupportPlatform:Email:Smtp:Security"] = "None";
         }
 
-        var platform = new PlatformFactory(dataPath: dataPath, postgres: await DatabaseAsync(), extra: settings);
-        var factory = services is null ? platform : platform.WithWebHostBuilder(b => b.ConfigureTestServices(services));
-        var client = Staff(factory);
-        (await client.PutAsJsonAsync("/api/accounts/client", new { name = "Client Ltd", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
+        var factory = new PlatformFactory(dataPath: dataPath, postgres: await DatabaseAsync(), extra: settings, services: services);
+        using var admin = await factory.CreateStaffClientAsync("admin");
+        (await admin.PutAsJsonAsync("/api/accounts/client", new { name = "Client Ltd", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
         return factory;
     }
 
-    private static HttpClient Staff(WebApplicationFactory<Program> factory, string actor = "staff:alice:Alice Agent")
-    {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", actor);
-        return client;
-    }
+    private static Task<HttpClient> Staff(PlatformFactory factory) => factory.CreateStaffClientAsync("senior", "alice-" + Guid.NewGuid().ToString("N")[..6], "Alice Agent");
 
     private static async Task<long> NewTicket(HttpClient client, string requester, string subject)
     {
@@ -68,7 +59,7 @@ public abstract class MailTests
     {
         await using var smtp = new SmtpSink();
         using var factory = await HostAsync(smtp.Port);
-        var staff = Staff(factory);
+        var staff = await Staff(factory);
         var id = await NewTicket(staff, "jane@client.example", "VPN is down");
 
         var ack = await smtp.WaitForAsync(m => m.Subject!.Contains($"[#{id}]", StringComparison.Ordinal));
@@ -87,7 +78,8 @@ public abstract class MailTests
         Assert.Contains("&lt;b&gt;now&lt;/b&gt;", reply.HtmlBody, StringComparison.Ordinal);
         Assert.False(reply.Headers.Contains("Auto-Submitted"));
 
-        (await Staff(factory, "client:jane@client.example:Jane").PostAsJsonAsync($"/api/tickets/{id}/comments", new { body = "Thanks, works again" })).EnsureSuccessStatusCode();
+        using var jane = await factory.CreateClientUserClientAsync("client", "jane-" + Guid.NewGuid().ToString("N")[..6], "Jane");
+        (await jane.PostAsJsonAsync($"/api/tickets/{id}/comments", new { body = "Thanks, works again" })).EnsureSuccessStatusCode();
         (await staff.PostAsJsonAsync($"/api/tickets/{id}/status", new { status = "resolved", note = "Gateway restarted; monitoring added." })).EnsureSuccessStatusCode();
         var resolved = await smtp.WaitForAsync(m => m.Subject!.StartsWith($"[#{id}] Resolved", StringComparison.Ordinal));
         Assert.Contains("Gateway restarted; monitoring added.", resolved.TextBody, StringComparison.Ordinal);
@@ -105,10 +97,11 @@ public abstract class MailTests
     public async Task Escalation_TellsTheGroupsAgents_AndHandsTheTicketToTheVendorByMail()
     {
         await using var smtp = new SmtpSink();
-        // Staff addresses come from the identity module's directory; here a directory of two staff members stands in.
-        using var factory = await HostAsync(smtp.Port, services: services =>
-            services.AddSingleton<IContactDirectory>(new StaffDirectory(new Contact("lee", "Lee", "lee@msp.example"), new Contact("kim", "Kim", "kim@msp.example"))));
-        var staff = Staff(factory);
+        // The agents are staff users: the identity module's directory gives their addresses.
+        using var factory = await HostAsync(smtp.Port);
+        var staff = await Staff(factory);
+        (await factory.CreateStaffClientAsync("senior", "lee", "Lee")).Dispose();
+        (await factory.CreateStaffClientAsync("agent", "kim", "Kim")).Dispose();
         (await staff.PutAsJsonAsync("/api/agents/lee", new { displayName = "Lee", groups = new[] { "L2" }, skills = Array.Empty<string>() })).EnsureSuccessStatusCode();
         (await staff.PutAsJsonAsync("/api/agents/kim", new { displayName = "Kim", groups = new[] { "L1" }, skills = Array.Empty<string>() })).EnsureSuccessStatusCode();
         (await staff.PutAsJsonAsync("/api/vendors/isp", new { name = "Big ISP", contactEmail = "cases@isp.example" })).EnsureSuccessStatusCode();
@@ -116,7 +109,7 @@ public abstract class MailTests
 
         (await staff.PostAsJsonAsync($"/api/tickets/{id}/escalations", new { toGroup = "L2", reason = "Needs a senior engineer" })).EnsureSuccessStatusCode();
         var toAgent = await smtp.WaitForAsync(m => m.Subject!.StartsWith($"[#{id}] Escalated to L2", StringComparison.Ordinal));
-        Assert.Equal("lee@msp.example", toAgent.To.Mailboxes.Single().Address);
+        Assert.Equal("lee@staff.tests.example", toAgent.To.Mailboxes.Single().Address);
         Assert.Contains("Needs a senior engineer", toAgent.TextBody, StringComparison.Ordinal);
 
         (await staff.PostAsJsonAsync($"/api/tickets/{id}/escalations", new { vendorId = "isp", reason = "Circuit fault" })).EnsureSuccessStatusCode();
@@ -126,7 +119,23 @@ public abstract class MailTests
         Assert.StartsWith("vendor-", toVendor.MessageId, StringComparison.Ordinal);
 
         await Task.Delay(500);
-        Assert.DoesNotContain(smtp.Received, m => m.To.Mailboxes.Any(a => a.Address == "kim@msp.example"));
+        Assert.DoesNotContain(smtp.Received, m => m.To.Mailboxes.Any(a => a.Address == "kim@staff.tests.example"));
+    }
+
+    [Fact]
+    public async Task ClientUserOpensATicket_AcknowledgementGoesToTheirSignInAddress()
+    {
+        await using var smtp = new SmtpSink();
+        using var factory = await HostAsync(smtp.Port);
+        var id = "dana-" + Guid.NewGuid().ToString("N")[..6];
+        using var dana = await factory.CreateClientUserClientAsync("client", id, "Dana Client");
+        var response = await dana.PostAsJsonAsync("/api/tickets", new { subject = "Cannot print", description = "Since this morning." });
+        response.EnsureSuccessStatusCode();
+        var ticket = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<long>();
+
+        var ack = await smtp.WaitForAsync(m => m.Subject!.Contains($"[#{ticket}]", StringComparison.Ordinal));
+        Assert.Equal($"{id}@client.tests.example", ack.To.Mailboxes.Single().Address);
+        Assert.Contains("Hello Dana Client", ack.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,7 +143,7 @@ public abstract class MailTests
     {
         await using var smtp = new SmtpSink();
         using var factory = await HostAsync(smtp.Port);
-        var staff = Staff(factory);
+        var staff = await Staff(factory);
         var id = await NewTicket(staff, "user-without-address", "Printer");
 
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync($"/api/tickets/{id}")).StatusCode);
@@ -147,7 +156,7 @@ public abstract class MailTests
     {
         var port = PlatformFactory.FreePort();
         using var factory = await HostAsync(port);
-        var staff = Staff(factory);
+        var staff = await Staff(factory);
         var outbox = factory.Services.GetRequiredService<IOutboundMail>();
         var id = await outbox.EnqueueAsync(new OutboundMail("bob@client.example", "Monthly report", "See attached.", null, "test"), CancellationToken.None);
 
@@ -167,7 +176,7 @@ public abstract class MailTests
     {
         await using var smtp = new SmtpSink();
         using var factory = await HostAsync(smtp.Port);
-        var staff = Staff(factory);
+        var staff = await Staff(factory);
         var id = await factory.Services.GetRequiredService<IOutboundMail>()
             .EnqueueAsync(new OutboundMail("nobody@reject.example", "Hello", "Text", null, "test"), CancellationToken.None);
 
@@ -181,7 +190,7 @@ public abstract class MailTests
     public async Task NoSmtpServerConfigured_MailIsKept_AndReadinessSaysSo()
     {
         using var factory = await HostAsync(smtpPort: null);
-        var staff = Staff(factory);
+        var staff = await Staff(factory);
         await NewTicket(staff, "jane@client.example", "Laptop slow");
 
         var pending = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?status=pending"))!.AsArray();
@@ -199,7 +208,7 @@ public abstract class MailTests
             "Subject: Ticket {{ ticket.id }} logged for {{ requester.name }}\n\nCustom body for {{ ticket.subject }}.\n");
         await using var smtp = new SmtpSink();
         using var factory = await HostAsync(smtp.Port, data.Path);
-        var id = await NewTicket(Staff(factory), "jane@client.example", "New starter");
+        var id = await NewTicket(await Staff(factory), "jane@client.example", "New starter");
 
         var ack = await smtp.WaitForAsync(m => m.Subject!.StartsWith($"Ticket {id}", StringComparison.Ordinal));
         Assert.Equal($"Ticket {id} logged for jane@client.example", ack.Subject);
@@ -233,11 +242,4 @@ public abstract class MailTests
 
         throw new TimeoutException($"Outbox entry {id} never met the condition; last: {last?.ToJsonString()}");
     }
-}
-
-/// <summary>A fixed contact directory.</summary>
-internal sealed class StaffDirectory(params Contact[] contacts) : IContactDirectory
-{
-    public Task<Contact?> FindAsync(string id, CancellationToken cancellationToken) =>
-        Task.FromResult(contacts.FirstOrDefault(c => c.Id == id));
 }

@@ -12,6 +12,7 @@ public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private PlatformUsers? users;
 
     private HostProcess(Process process, int httpPort)
     {
@@ -21,6 +22,13 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     public int HttpPort { get; }
+
+    /// <summary>Signed-in callers (see <see cref="PlatformUsers"/>); the host's environment must include <see cref="PlatformUsers.Settings"/>.</summary>
+    public PlatformUsers Users => users ??= new PlatformUsers(() =>
+        new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), UseCookies = true }) { BaseAddress = BaseAddress });
+
+    /// <summary>A client with a new staff user's API token.</summary>
+    public Task<HttpClient> CreateStaffClientAsync(string role = "admin", string? id = null, string? name = null) => Users.CreateStaffClientAsync(role, id, name);
 
     public Uri BaseAddress { get; }
 
@@ -77,6 +85,11 @@ public sealed class HostProcess : IAsyncDisposable
         if (postgres is not null)
         {
             env["SupportPlatform__Database__ConnectionString"] = postgres;
+        }
+
+        foreach (var (key, value) in PlatformUsers.Settings)
+        {
+            env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         return env;

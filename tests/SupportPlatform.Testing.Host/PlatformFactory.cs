@@ -19,6 +19,8 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     private readonly TempDirectory? ownedData;
 
     private readonly TimeProvider? clock;
+    private readonly Action<IServiceCollection>? services;
+    private PlatformUsers? users;
 
     /// <param name="dataPath">The data folder; a temporary one (deleted on dispose) when null.</param>
     /// <param name="postgres">A PostgreSQL connection string; the embedded database when null.</param>
@@ -28,9 +30,12 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     /// scheduler. Orleans' own background work (membership, messaging, reminders) stays on the system clock, as
     /// ORLEANS.md recommends, so the silo stays healthy while the test moves time.
     /// </param>
-    public PlatformFactory(string? dataPath = null, string? postgres = null, IDictionary<string, string?>? extra = null, TimeProvider? clock = null)
+    /// <param name="services">More service registrations (test doubles such as a recording mail outbox).</param>
+    public PlatformFactory(
+        string? dataPath = null, string? postgres = null, IDictionary<string, string?>? extra = null, TimeProvider? clock = null, Action<IServiceCollection>? services = null)
     {
         this.clock = clock;
+        this.services = services;
         if (dataPath is null)
         {
             ownedData = new TempDirectory("sp-host-");
@@ -51,6 +56,11 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
             settings["SupportPlatform:Database:ConnectionString"] = postgres;
         }
 
+        foreach (var (key, value) in PlatformUsers.Settings)
+        {
+            settings[key] = value;
+        }
+
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -58,6 +68,19 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     }
 
     public string DataPath { get; }
+
+    /// <summary>Signed-in callers: the bootstrap admin and helpers that create staff and client users with API tokens.</summary>
+    public PlatformUsers Users => users ??= new PlatformUsers(() => CreateClient());
+
+    /// <summary>A client with a new staff user's API token (<paramref name="role"/>: admin, senior or agent).</summary>
+    public Task<HttpClient> CreateStaffClientAsync(string role = "admin", string? id = null, string? name = null) => Users.CreateStaffClientAsync(role, id, name);
+
+    /// <summary>A client with a new user of client account <paramref name="accountId"/> (which must exist).</summary>
+    public Task<HttpClient> CreateClientUserClientAsync(string accountId, string? id = null, string? name = null, bool manager = false) =>
+        Users.CreateClientUserClientAsync(accountId, id, name, manager);
+
+    /// <summary>A client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient CreateClient(string token) => Users.WithToken(token);
 
     public static int FreePort()
     {
@@ -80,6 +103,11 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
                 services.AddSingleton(clock);
                 services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             });
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 

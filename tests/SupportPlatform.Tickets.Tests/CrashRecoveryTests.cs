@@ -18,10 +18,12 @@ public sealed class CrashRecoveryTests
         var environment = HostProcess.Environment(data.Path);
         var first = HostProcess.Start(environment);
         TicketView ticket;
+        string token;
         try
         {
             await first.WaitReadyAsync(Start);
-            using var client = Client(first);
+            token = await first.Users.StaffTokenAsync("senior", "alice", "Alice Agent");
+            using var client = Client(first, token);
             await DefineFastAccount(client);
             ticket = await client.NewTicket("Core switch down", "critical", "fast");
         }
@@ -36,7 +38,7 @@ public sealed class CrashRecoveryTests
         environment = HostProcess.Environment(data.Path);
         await using var second = HostProcess.Start(environment);
         await second.WaitReadyAsync(Start);
-        using var after = Client(second);
+        using var after = Client(second, token);
 
         var dueAt = ticket.CreatedAt.AddMinutes(1);
         var deadline = DateTimeOffset.UtcNow.Add(TimeSpan.FromSeconds(90));
@@ -57,10 +59,10 @@ public sealed class CrashRecoveryTests
         Assert.InRange((breach.At - dueAt).TotalSeconds, 0, 1.5);
     }
 
-    private static HttpClient Client(HostProcess host)
+    private static HttpClient Client(HostProcess host, string token)
     {
         var client = new HttpClient { BaseAddress = host.BaseAddress };
-        client.DefaultRequestHeaders.Add("X-Actor", "staff:alice:Alice Agent");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

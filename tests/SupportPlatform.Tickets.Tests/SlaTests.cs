@@ -15,7 +15,9 @@ public sealed class SlaFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Factory = new PlatformFactory(clock: Clock);
+        tokens["staff:alice"] = await Factory.Users.StaffTokenAsync("senior", "alice", "Alice Agent");
         await Client().EnsureAccount("acme");
+        tokens["client:bob"] = await Factory.Users.ClientUserTokenAsync("acme", "bob", "Bob");
     }
 
     public Task DisposeAsync()
@@ -24,12 +26,10 @@ public sealed class SlaFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public HttpClient Client(string actor = "staff:alice:Alice Agent")
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", actor);
-        return client;
-    }
+    private readonly Dictionary<string, string> tokens = [];
+
+    /// <summary>A client signed in (API token) as <paramref name="actor"/> ("kind:id:name"; alice is senior staff, bob a user of acme).</summary>
+    public HttpClient Client(string actor = "staff:alice:Alice Agent") => Factory.CreateClient(tokens[string.Join(':', actor.Split(':').Take(2))]);
 
     /// <summary>Moves the clock in steps (one jump would give one timer tick), letting callbacks run after each.</summary>
     public async Task Advance(TimeSpan by, TimeSpan step)

@@ -24,11 +24,16 @@ public abstract class TicketsFixture : IAsyncLifetime
     {
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("tickets") : null;
         Factory = new PlatformFactory(postgres: postgres);
+        tokens["staff:alice"] = await Factory.Users.StaffTokenAsync("senior", "alice", "Alice Agent");
         var client = Client();
         await client.EnsureAccount("acme");
         await client.EnsureAccount("idem");
         await ConfigureAsync(client);
+        tokens["client:bob"] = await Factory.Users.ClientUserTokenAsync(ClientAccount, "bob", "Bob Client");
     }
+
+    /// <summary>The account of the client user bob.</summary>
+    protected virtual string ClientAccount => "acme";
 
     /// <summary>More set-up on the running host.</summary>
     protected virtual Task ConfigureAsync(HttpClient client) => Task.CompletedTask;
@@ -39,12 +44,10 @@ public abstract class TicketsFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public HttpClient Client(string actor = "staff:alice:Alice Agent")
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", actor);
-        return client;
-    }
+    private readonly Dictionary<string, string> tokens = [];
+
+    /// <summary>A client signed in (API token) as <paramref name="actor"/> ("kind:id:name"; alice is senior staff, bob a client user).</summary>
+    public HttpClient Client(string actor = "staff:alice:Alice Agent") => Factory.CreateClient(tokens[string.Join(':', actor.Split(':').Take(2))]);
 }
 
 public sealed class SqliteTickets() : TicketsFixture(DatabaseProvider.Sqlite);
@@ -54,6 +57,8 @@ public sealed class PostgreSqlTickets() : TicketsFixture(DatabaseProvider.Postgr
 /// <summary>Account "strict" has a zero reopen window: every client reply after resolution opens a follow-up.</summary>
 public sealed class NoReopenWindowTickets() : TicketsFixture(DatabaseProvider.Sqlite)
 {
+    protected override string ClientAccount => "strict";
+
     protected override async Task ConfigureAsync(HttpClient client)
     {
         await client.EnsureAccount("strict");

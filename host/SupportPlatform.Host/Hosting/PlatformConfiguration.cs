@@ -160,8 +160,4 @@ internal sealed record PlatformConfiguration(
 }
 
 /// <summary>Thrown at start when the configuration is invalid; the message lists every problem found.</summary>
-internal sealed class PlatformConfigurationException(IReadOnlyList<string> problems)
-    : Exception("The configuration is not valid:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
-{
-    public IReadOnlyList<string> Problems { get; } = problems;
-}
+internal sealed class PlatformConfigurationException(IReadOnlyList<string> problems) : SupportPlatform.Core.PlatformSettingsException(problems);

@@ -66,8 +66,17 @@ internal static class PlatformHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();
+        // Static files (the landing page, the console's and portal's assets) are public and served before routing;
+        // everything after routing is checked by authorization (the identity module's middleware).
         app.UseStaticFiles();
+        app.UseRouting();
+        var modules = app.Services.GetRequiredService<IReadOnlyList<IModule>>();
+        foreach (var module in modules)
+        {
+            module.ConfigurePipeline(app);
+        }
 
+        // OpenAPI and metrics are for staff (the fallback policy); health stays anonymous for load balancers and probes.
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint();
         app.MapHealthChecks("/health/live", new HealthCheckOptions
@@ -75,15 +84,15 @@ internal static class PlatformHost
             // Liveness: the process answers HTTP. Dependencies belong to readiness, or a database outage would restart us.
             Predicate = _ => false,
             ResponseWriter = HealthReportWriter.WriteAsync,
-        });
+        }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
             ResponseWriter = HealthReportWriter.WriteAsync,
-        });
+        }).AllowAnonymous();
 
         app.MapPluginsApi();
-        foreach (var module in app.Services.GetRequiredService<IReadOnlyList<IModule>>())
+        foreach (var module in modules)
         {
             module.MapEndpoints(app);
         }

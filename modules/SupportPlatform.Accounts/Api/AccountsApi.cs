@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Accounts.Grains;
+using SupportPlatform.Core.Security;
 
 namespace SupportPlatform.Accounts.Api;
 
-/// <summary>The accounts REST API: <c>/api/accounts</c>.</summary>
+/// <summary>
+/// The accounts REST API: <c>/api/accounts</c>. Senior engineers and admins define accounts; staff list them; a client
+/// user reads only their own account (another account is a 404).
+/// </summary>
 internal static class AccountsApi
 {
     public static RouteGroupBuilder MapAccountsApi(this IEndpointRouteBuilder endpoints)
@@ -35,18 +39,18 @@ internal static class AccountsApi
                         extensions: new Dictionary<string, object?> { ["problems"] = ex.Problems });
                 }
             })
-            .WithName("DefineAccount")
+            .WithName("DefineAccount").RequireAuthorization(PlatformPolicies.Senior)
             .WithSummary("Creates or updates a client account and its contract terms (SLA policy, calendar, reopen window, close-after).");
 
         group.MapGet("/{id}", async (string id, IClusterClient client) =>
                 AccountKeys.IsValidId(id) && await client.GetGrain<IClientAccountGrain>(AccountKeys.Grain(id)).Get() is { } account
                     ? Results.Ok(account)
                     : TypedResults.Problem(detail: $"Account '{id}' does not exist.", statusCode: StatusCodes.Status404NotFound))
-            .WithName("GetAccount")
+            .WithName("GetAccount").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess("id")
             .WithSummary("One client account with its contract terms.");
 
         group.MapGet("/", async (AccountStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)))
-            .WithName("ListAccounts")
+            .WithName("ListAccounts").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("Every client account (id, name, time zone).");
         return group;
     }

@@ -1,5 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
+using SupportPlatform.Core.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -16,19 +16,18 @@ namespace SupportPlatform.Tickets.Api;
 internal static class AttachmentsApi
 {
     /// <summary>The claim that names a client user's account (PlatformClaims.Account of the identity contract).</summary>
-    private const string AccountClaim = "sp:account";
 
     public static void MapAttachmentsApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/tickets/{id:long}/attachments").WithTags("Tickets");
-        group.MapPost("/", Upload)
+        group.MapPost("/", Upload).RequireAuthorization(PlatformPolicies.SignedIn)
             .WithName("UploadTicketAttachments")
             .WithSummary("Attaches files (multipart/form-data: one or more 'files', an optional 'body' message and 'visibility' public or internal). "
                 + "They are recorded on the ticket as one comment with the attachments.")
             .Accepts<IFormFile>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapGet("/{file}", Download).WithName("DownloadTicketAttachment").WithSummary("Downloads an attachment of the ticket.");
+        group.MapGet("/{file}", Download).RequireAuthorization(PlatformPolicies.SignedIn).WithName("DownloadTicketAttachment").WithSummary("Downloads an attachment of the ticket.");
     }
 
     private static async Task<IResult> Upload(long id, HttpContext http, IClusterClient client, AttachmentStore store)
@@ -171,21 +170,10 @@ internal static class AttachmentsApi
         return TypedResults.PhysicalFile(path!, attachment.ContentType, attachment.FileName, enableRangeProcessing: true);
     }
 
-    private static bool IsClient(HttpContext http)
-    {
-        if (http.User.Identity?.IsAuthenticated == true)
-        {
-            return http.User.IsInRole("client");
-        }
+    private static bool IsClient(HttpContext http) => http.User.IsClientUser();
 
-        return http.Request.Headers[ActorResolver.Header].ToString().StartsWith("client:", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>A signed-in client user sees only their own account's tickets (the others look like they do not exist).</summary>
-    private static bool MaySee(HttpContext http, TicketView ticket) =>
-        http.User.Identity?.IsAuthenticated != true
-        || !http.User.IsInRole("client")
-        || string.Equals(http.User.FindFirstValue(AccountClaim), ticket.AccountId, StringComparison.Ordinal);
+    /// <summary>A client user sees only their own account's tickets (the others look like they do not exist).</summary>
+    private static bool MaySee(HttpContext http, TicketView ticket) => http.User.CanSeeAccount(ticket.AccountId);
 
     private static IResult NotFound(long id, string file) =>
         Problem(StatusCodes.Status404NotFound, "not-found", $"Ticket {id} has no attachment '{file}'.");

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SupportPlatform.Core;
+using SupportPlatform.Core.Security;
 using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Tickets.Contracts;
 using SupportPlatform.Tickets.Persistence;
@@ -22,37 +23,49 @@ internal static class TicketsApi
 
     public static RouteGroupBuilder MapTicketsApi(this IEndpointRouteBuilder endpoints)
     {
+        // Client users may open, list, read and comment on their own account's tickets; everything else is for staff.
         var group = endpoints.MapGroup("/api/tickets").WithTags("Tickets");
 
         group.MapPost("/", Create)
-            .WithName("CreateTicket")
+            .WithName("CreateTicket").RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Opens a ticket. Send an Idempotency-Key header to make retries safe: the same key and body give the same ticket.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", List)
-            .WithName("ListTickets")
+            .WithName("ListTickets").RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Lists tickets with filters (status, priority, accountId, agentId, group, channel, tag, q) and paging; sort = queue, newest, oldest or updated.");
-        group.MapGet("/{id:long}", Get).WithName("GetTicket").WithSummary("One ticket, with its SLA clocks.");
+        group.MapGet("/{id:long}", Get).WithName("GetTicket").RequireAuthorization(PlatformPolicies.SignedIn).WithSummary("One ticket, with its SLA clocks.");
         group.MapGet("/{id:long}/history", History)
-            .WithName("GetTicketHistory")
+            .WithName("GetTicketHistory").RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("The ticket's events in order (the audit trail); includeMerged adds the events of tickets merged into it.");
         group.MapPost("/{id:long}/comments", Comment)
-            .WithName("AddTicketComment")
+            .WithName("AddTicketComment").RequireAuthorization(PlatformPolicies.SignedIn)
             .WithSummary("Adds a public reply or an internal note. A client reply reopens a resolved ticket within the reopen window, else opens a linked follow-up.");
-        group.MapPost("/{id:long}/status", Status).WithName("ChangeTicketStatus").WithSummary("Moves the status; resolving needs a resolution note.");
-        group.MapPost("/{id:long}/assignment", Assign).WithName("AssignTicket").WithSummary("Sets the group and/or agent.");
-        group.MapPost("/{id:long}/priority", Prioritize).WithName("ChangeTicketPriority").WithSummary("Changes the priority; SLA targets are re-based.");
-        group.MapPatch("/{id:long}", Update).WithName("UpdateTicket").WithSummary("Changes subject, type or tags.");
-        group.MapPost("/{id:long}/external-references", Reference).WithName("AddTicketExternalReference").WithSummary("Records a reference in another system, e.g. a vendor's case number.");
-        group.MapPost("/{id:long}/escalations", Escalate).WithName("EscalateTicket").WithSummary("Escalates to a group (e.g. L2) or to a vendor.");
-        group.MapPost("/{id:long}/merge", Merge).WithName("MergeTicket").WithSummary("Merges this ticket into another; both histories are kept.");
-        group.MapPost("/{id:long}/split", Split).WithName("SplitTicket").WithSummary("Opens a new ticket from part of this one; both are linked.");
+        group.MapPost("/{id:long}/status", Status).WithName("ChangeTicketStatus").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Moves the status; resolving needs a resolution note.");
+        group.MapPost("/{id:long}/assignment", Assign).WithName("AssignTicket").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Sets the group and/or agent.");
+        group.MapPost("/{id:long}/priority", Prioritize).WithName("ChangeTicketPriority").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Changes the priority; SLA targets are re-based.");
+        group.MapPatch("/{id:long}", Update).WithName("UpdateTicket").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Changes subject, type or tags.");
+        group.MapPost("/{id:long}/external-references", Reference).WithName("AddTicketExternalReference").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Records a reference in another system, e.g. a vendor's case number.");
+        group.MapPost("/{id:long}/escalations", Escalate).WithName("EscalateTicket").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Escalates to a group (e.g. L2) or to a vendor.");
+        group.MapPost("/{id:long}/merge", Merge).WithName("MergeTicket").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Merges this ticket into another; both histories are kept.");
+        group.MapPost("/{id:long}/split", Split).WithName("SplitTicket").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Opens a new ticket from part of this one; both are linked.");
         return group;
     }
 
     private static async Task<IResult> Create(CreateTicketRequest request, HttpContext http, IClusterClient client, IIdempotencyStore idempotency, TicketStore store)
     {
         var actor = ActorResolver.Resolve(http);
+        if (http.User.ClientAccountId() is { } own)
+        {
+            // A client user opens tickets for their own account only, as the requester.
+            if (request.AccountId is { } asked && !string.Equals(asked, own, StringComparison.Ordinal))
+            {
+                return AccountScope.NotFound(asked);
+            }
+
+            request = request with { AccountId = own, RequesterId = actor.Id };
+        }
+
         var command = new CreateTicket
         {
             AccountId = request.AccountId ?? "",
@@ -151,18 +164,42 @@ internal static class TicketsApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        // A client user's list is always their own account's, whatever accountId they ask for.
+        accountId = http.User.ClientAccountId() ?? accountId;
         var filter = new TicketFilter(statuses, priorities, accountId, agentId, group, channels?.FirstOrDefault(), tag, q, sort);
         return TypedResults.Ok(await queries.ListAsync(filter, page ?? 1, pageSize ?? 50, http.RequestAborted));
     }
 
-    private static async Task<IResult> Get(long id, IClusterClient client) =>
-        await client.GetGrain<ITicketGrain>(id).Get() is { } ticket ? TypedResults.Ok(ticket) : NotFound(id);
+    private static async Task<IResult> Get(long id, HttpContext http, IClusterClient client) =>
+        await client.GetGrain<ITicketGrain>(id).Get() is { } ticket && http.User.CanSeeAccount(ticket.AccountId) ? TypedResults.Ok(ticket) : NotFound(id);
 
-    private static Task<IResult> History(long id, bool? includeMerged, IClusterClient client) =>
-        Run(async () => TypedResults.Ok(await client.GetGrain<ITicketGrain>(id).GetHistory(includeMerged ?? true)));
+    private static async Task<IResult> History(long id, bool? includeMerged, HttpContext http, IClusterClient client)
+    {
+        if (!http.User.IsClientUser())
+        {
+            return await Run(async () => TypedResults.Ok(await client.GetGrain<ITicketGrain>(id).GetHistory(includeMerged ?? true)));
+        }
 
-    private static Task<IResult> Comment(long id, CommentRequest request, HttpContext http, IClusterClient client) =>
-        Run(async () => TypedResults.Ok(await client.GetGrain<ITicketGrain>(id).AddComment(new AddComment
+        if (!await Visible(id, http, client))
+        {
+            return NotFound(id);
+        }
+
+        // Client users never see internal notes, nor the events of another account's ticket merged into this one.
+        var history = await client.GetGrain<ITicketGrain>(id).GetHistory(includeMerged ?? true);
+        var visible = new Dictionary<long, bool> { [id] = true };
+        foreach (var other in history.Select(h => h.TicketId).Distinct().Where(t => t != id))
+        {
+            visible[other] = await Visible(other, http, client);
+        }
+
+        return TypedResults.Ok(history
+            .Where(h => visible[h.TicketId] && h.Event is not CommentAdded { Visibility: CommentVisibility.Internal })
+            .ToList());
+    }
+
+    private static async Task<IResult> Comment(long id, CommentRequest request, HttpContext http, IClusterClient client) =>
+        http.User.IsClientUser() && !await Visible(id, http, client) ? NotFound(id) : await Run(async () => TypedResults.Ok(await client.GetGrain<ITicketGrain>(id).AddComment(new AddComment
         {
             Actor = ActorResolver.Resolve(http),
             Visibility = request.Visibility ?? CommentVisibility.Public,
@@ -224,6 +261,10 @@ internal static class TicketsApi
             Description = request.Description ?? "",
             CommentIds = request.CommentIds ?? [],
         })));
+
+    /// <summary>True when the caller may see ticket <paramref name="id"/> (staff: always; a client user: their account's tickets).</summary>
+    private static async Task<bool> Visible(long id, HttpContext http, IClusterClient client) =>
+        http.User.IsStaff() || (await client.GetGrain<ITicketGrain>(id).Get() is { } ticket && http.User.CanSeeAccount(ticket.AccountId));
 
     private static IResult Created(TicketView ticket) => TypedResults.Created($"/api/tickets/{ticket.Id}", ticket);
 

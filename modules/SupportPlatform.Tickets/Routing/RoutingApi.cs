@@ -1,28 +1,32 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SupportPlatform.Core.Security;
 using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Tickets.Routing;
 
-/// <summary>The agent directory (<c>/api/agents</c>), rule lists (<c>/api/routing</c>) and vendors (<c>/api/vendors</c>).</summary>
+/// <summary>
+/// The agent directory (<c>/api/agents</c>), rule lists (<c>/api/routing</c>) and vendors (<c>/api/vendors</c>): staff read
+/// them, senior engineers and admins change them.
+/// </summary>
 internal static class RoutingApi
 {
     public static void MapRoutingApi(this IEndpointRouteBuilder endpoints)
     {
         var agents = endpoints.MapGroup("/api/agents").WithTags("Routing");
-        agents.MapPut("/{id}", PutAgent).WithName("PutAgent")
+        agents.MapPut("/{id}", PutAgent).WithName("PutAgent").RequireAuthorization(PlatformPolicies.Senior)
             .WithSummary("Creates or replaces an agent of the directory: display name, groups, skills, on shift (default true), active (default true).");
         agents.MapGet("/", async (RoutingStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAgentsAsync(cancellationToken: ct)))
-            .WithName("ListAgents").WithSummary("Every agent of the directory.");
+            .WithName("ListAgents").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Every agent of the directory.");
         agents.MapGet("/{id}", async (string id, RoutingStore store, CancellationToken ct) =>
                 await store.GetAgentAsync(id, ct) is { } agent ? Results.Ok(agent) : NotFound($"Agent '{id}' does not exist; create it with PUT /api/agents/{id}."))
-            .WithName("GetAgent").WithSummary("One agent.");
+            .WithName("GetAgent").RequireAuthorization(PlatformPolicies.Staff).WithSummary("One agent.");
 
         var routing = endpoints.MapGroup("/api/routing").WithTags("Routing");
         routing.MapGet("/rules", async (RoutingStore store, CancellationToken ct) =>
                 TypedResults.Ok(await store.GetRulesAsync<RoutingRule>(RoutingStore.RoutingRules, ct)))
-            .WithName("GetRoutingRules").WithSummary("The ordered routing rules applied to new tickets.");
+            .WithName("GetRoutingRules").RequireAuthorization(PlatformPolicies.Staff).WithSummary("The ordered routing rules applied to new tickets.");
         routing.MapPut("/rules", async (List<RoutingRule>? rules, RoutingStore store, CancellationToken ct) =>
             {
                 var errors = RoutingValidation.RoutingRules(rules);
@@ -35,10 +39,10 @@ internal static class RoutingApi
                 await store.PutRulesAsync(RoutingStore.RoutingRules, clean, ct);
                 return Results.Ok(clean);
             })
-            .WithName("PutRoutingRules").WithSummary("Replaces the ordered routing rules; the first rule matching a new ticket picks its group and agent.");
+            .WithName("PutRoutingRules").RequireAuthorization(PlatformPolicies.Senior).WithSummary("Replaces the ordered routing rules; the first rule matching a new ticket picks its group and agent.");
         routing.MapGet("/escalations", async (RoutingStore store, CancellationToken ct) =>
                 TypedResults.Ok(await store.GetRulesAsync<EscalationRule>(RoutingStore.EscalationRules, ct)))
-            .WithName("GetEscalationRules").WithSummary("The ordered escalation rules applied on SLA warnings and breaches.");
+            .WithName("GetEscalationRules").RequireAuthorization(PlatformPolicies.Staff).WithSummary("The ordered escalation rules applied on SLA warnings and breaches.");
         routing.MapPut("/escalations", async (List<EscalationRule>? rules, RoutingStore store, CancellationToken ct) =>
             {
                 var errors = RoutingValidation.EscalationRules(rules);
@@ -51,17 +55,17 @@ internal static class RoutingApi
                 await store.PutRulesAsync(RoutingStore.EscalationRules, clean, ct);
                 return Results.Ok(clean);
             })
-            .WithName("PutEscalationRules").WithSummary("Replaces the ordered escalation rules (per priority and optionally account, on SLA warning and/or breach, to a group).");
+            .WithName("PutEscalationRules").RequireAuthorization(PlatformPolicies.Senior).WithSummary("Replaces the ordered escalation rules (per priority and optionally account, on SLA warning and/or breach, to a group).");
 
         var vendors = endpoints.MapGroup("/api/vendors").WithTags("Routing");
-        vendors.MapPut("/{id}", PutVendor).WithName("PutVendor").WithSummary("Creates or replaces a vendor: name, contact email address, notes.");
+        vendors.MapPut("/{id}", PutVendor).WithName("PutVendor").RequireAuthorization(PlatformPolicies.Senior).WithSummary("Creates or replaces a vendor: name, contact email address, notes.");
         vendors.MapGet("/", async (RoutingStore store, CancellationToken ct) => TypedResults.Ok(await store.ListVendorsAsync(ct)))
-            .WithName("ListVendors").WithSummary("Every vendor.");
+            .WithName("ListVendors").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Every vendor.");
         vendors.MapGet("/outbox", async (long? ticketId, RoutingStore store, CancellationToken ct) => TypedResults.Ok(await store.OutboxAsync(ticketId, ct)))
-            .WithName("ListVendorOutbox").WithSummary("Messages to vendors recorded by escalations, with their status (pending until the email module sends them).");
+            .WithName("ListVendorOutbox").RequireAuthorization(PlatformPolicies.Staff).WithSummary("Messages to vendors recorded by escalations, with their status (pending until the email module sends them).");
         vendors.MapGet("/{id}", async (string id, RoutingStore store, CancellationToken ct) =>
                 await store.GetVendorAsync(id, ct) is { } vendor ? Results.Ok(vendor) : NotFound($"Vendor '{id}' does not exist; create it with PUT /api/vendors/{id}."))
-            .WithName("GetVendor").WithSummary("One vendor.");
+            .WithName("GetVendor").RequireAuthorization(PlatformPolicies.Staff).WithSummary("One vendor.");
     }
 
     private static async Task<IResult> PutAgent(string id, AgentRequest request, RoutingStore store, CancellationToken ct)

@@ -8,13 +8,22 @@ public sealed class HostSurfaceTests : IClassFixture<HostSurfaceTests.Fixture>
 {
     private readonly HttpClient client;
 
-    public HostSurfaceTests(Fixture fixture) => client = fixture.Factory.CreateClient();
+    public HostSurfaceTests(Fixture fixture) => client = fixture.Staff;
 
-    public sealed class Fixture : IDisposable
+    public sealed class Fixture : IAsyncLifetime
     {
         public PlatformFactory Factory { get; } = new();
 
-        public void Dispose() => Factory.Dispose();
+        /// <summary>A staff client: OpenAPI, metrics and the system API are for staff.</summary>
+        public HttpClient Staff { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Staff = await Factory.CreateStaffClientAsync("agent");
+
+        public Task DisposeAsync()
+        {
+            Factory.Dispose();
+            return Task.CompletedTask;
+        }
     }
 
     [Fact]

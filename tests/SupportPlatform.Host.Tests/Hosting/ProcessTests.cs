@@ -21,8 +21,8 @@ public sealed class ProcessTests
         await using var b = HostProcess.Start(HostProcess.Environment(dataB.Path, postgres));
         await Task.WhenAll(a.WaitReadyAsync(StartTimeout), b.WaitReadyAsync(StartTimeout));
 
-        using var clientA = new HttpClient { BaseAddress = a.BaseAddress };
-        using var clientB = new HttpClient { BaseAddress = b.BaseAddress };
+        using var clientA = await a.CreateStaffClientAsync("agent");
+        using var clientB = b.Users.WithToken(await a.Users.StaffTokenAsync("agent"));
         await WaitForMembers(clientA, 2);
         await WaitForMembers(clientB, 2);
 

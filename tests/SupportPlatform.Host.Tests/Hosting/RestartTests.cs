@@ -17,9 +17,11 @@ public sealed class RestartTests
         using var data = new TempDirectory();
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("restart") : null;
 
+        string token;
         await using (var first = new PlatformFactory(data.Path, postgres))
         {
-            var client = first.CreateClient();
+            token = await first.Users.StaffTokenAsync("admin");
+            var client = first.CreateClient(token);
             var run = await (await client.PostAsync("/api/system/housekeeping/run", null)).Content.ReadFromJsonAsync<HousekeepingStatus>();
             Assert.Equal(1, run!.Runs);
             Assert.Contains(run.LastOutcomes, o => o is { Task: "expired idempotency keys", Succeeded: true });
@@ -32,7 +34,7 @@ public sealed class RestartTests
         }
 
         await using var second = new PlatformFactory(data.Path, postgres);
-        var status = await second.CreateClient().GetFromJsonAsync<HousekeepingStatus>("/api/system/housekeeping");
+        var status = await second.CreateClient(token).GetFromJsonAsync<HousekeepingStatus>("/api/system/housekeeping");
         Assert.Equal(1, status!.Runs);
         Assert.True(status.Scheduled);
 

@@ -18,8 +18,7 @@ public sealed class EscalationFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Factory = new PlatformFactory(clock: Clock);
-        Staff = Factory.CreateClient();
-        Staff.DefaultRequestHeaders.Add("X-Actor", "staff:alice:Alice Agent");
+        Staff = await Factory.CreateStaffClientAsync("senior", "alice", "Alice Agent");
         await Staff.EnsureAccount("acme");
         await Staff.EnsureAccount("vip");
         var response = await Staff.PutAsJsonAsync("/api/routing/escalations", new object[]

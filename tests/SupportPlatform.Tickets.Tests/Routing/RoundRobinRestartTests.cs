@@ -15,10 +15,12 @@ public sealed class RoundRobinRestartTests
         using var data = new TempDirectory();
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("rr") : null;
         var agents = new List<string?>();
+        string token;
 
         await using (var first = new PlatformFactory(data.Path, postgres))
         {
-            var staff = first.CreateClient();
+            token = await first.Users.StaffTokenAsync("senior", "alice");
+            var staff = first.CreateClient(token);
             await staff.EnsureAccount("acme");
             await staff.PutAgent("rr-a", ["RR"]);
             await staff.PutAgent("rr-b", ["RR"]);
@@ -30,7 +32,7 @@ public sealed class RoundRobinRestartTests
 
         await using (var second = new PlatformFactory(data.Path, postgres))
         {
-            var staff = second.CreateClient();
+            var staff = second.CreateClient(token);
             agents.Add((await staff.Open(new { accountId = "acme", requesterId = "bob", subject = "three" })).AgentId);
             agents.Add((await staff.Open(new { accountId = "acme", requesterId = "bob", subject = "four" })).AgentId);
         }

@@ -30,6 +30,8 @@ internal sealed class TicketIntakeWorkload : IWorkload
         await using var host = HostProcess.Start(HostProcess.Environment(data.Path, database.ConnectionString));
         await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = host.BaseAddress };
+        // Intake by an integration: a senior engineer's API token (a keyed-hash lookup per request, cached briefly).
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await host.Users.StaffTokenAsync("senior", "bench"));
         (await http.PutAsJsonAsync("/api/accounts/bench", new { name = "Bench Ltd", timeZone = "Europe/London" }, cancellationToken)).EnsureSuccessStatusCode();
 
         // Warm-up: JIT, connection pools, the account grain.

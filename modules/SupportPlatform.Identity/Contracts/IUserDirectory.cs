@@ -1,0 +1,22 @@
+namespace SupportPlatform.Identity.Contracts;
+
+/// <summary>A person who signs in: MSP staff or a user of one client account.</summary>
+/// <param name="Id">Stable user id; the actor id in ticket histories and audit entries.</param>
+/// <param name="Kind">"staff" or "client".</param>
+/// <param name="Email">Lower-cased email address (unique).</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Role">admin, senior or agent for staff; client for client users.</param>
+/// <param name="AccountId">The client account of a client user; null for staff.</param>
+/// <param name="IsManager">True when the client user manages their account's users.</param>
+/// <param name="Active">False once deactivated: the user can no longer sign in and their tokens stop working.</param>
+public sealed record PlatformUser(string Id, string Kind, string Email, string Name, string Role, string? AccountId, bool IsManager, bool Active);
+
+/// <summary>Looks up users, e.g. to address a notification to a client user. Registered by the identity module.</summary>
+public interface IUserDirectory
+{
+    /// <summary>The user with id <paramref name="id"/>, or null.</summary>
+    Task<PlatformUser?> FindAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The users of client account <paramref name="accountId"/> (active and deactivated), by name.</summary>
+    Task<IReadOnlyList<PlatformUser>> ListAccountUsersAsync(string accountId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SupportPlatform.Testing.Host;
+
+namespace SupportPlatform.Identity.Tests;
+
+public sealed class SqliteLinkTests(SqliteIdentity fixture) : LinkTests(fixture), IClassFixture<SqliteIdentity>;
+
+public sealed class PostgreSqlLinkTests(PostgreSqlIdentity fixture) : LinkTests(fixture), IClassFixture<PostgreSqlIdentity>;
+
+/// <summary>One-time email links for client users, through the mail outbox contract (a recording outbox here).</summary>
+public abstract class LinkTests(IdentityFixture fixture)
+{
+    private HttpClient Browser() => fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    [Fact]
+    public async Task Link_KnownClientUser_MailedLinkSignsInOnceAndRedirectsToPortal()
+    {
+        await fixture.Admin.PostAsJsonAsync("/api/accounts/acme/users", new { id = "link-user", email = "link.user@acme.example", name = "Link User", sendInvitation = false });
+        using var browser = Browser();
+
+        var requested = await browser.PostAsJsonAsync("/api/auth/link", new { email = "Link.User@acme.example" });
+        var link = fixture.Mail.LinkTo("link.user@acme.example");
+        var redeemed = await browser.GetAsync(link);
+        var me = await (await browser.GetAsync("/api/me")).Ok(200);
+        using var other = Browser();
+        var reused = await other.GetAsync(link);
+
+        Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
+        Assert.Equal("sign-in-link", fixture.Mail.Sent.Last(m => m.To == "link.user@acme.example").Purpose);
+        Assert.Equal(HttpStatusCode.Redirect, redeemed.StatusCode);
+        Assert.Equal("/portal", redeemed.Headers.Location?.ToString());
+        Assert.Equal(("link-user", "client", "acme", false), (me.Str("id"), me.Str("kind"), me.Str("accountId"), me.GetProperty("isManager").GetBoolean()));
+        Assert.Equal("/signin?error=link-invalid", reused.Headers.Location?.ToString());
+        await (await other.GetAsync("/api/me")).Problem(401);
+    }
+
+    [Fact]
+    public async Task Link_UnknownOrStaffEmail_Same202AndNoMail()
+    {
+        var before = fixture.Mail.Sent.Count;
+        using var browser = Browser();
+
+        var unknown = await browser.PostAsJsonAsync("/api/auth/link", new { email = "stranger@elsewhere.example" });
+        var staff = await browser.PostAsJsonAsync("/api/auth/link", new { email = PlatformUsers.AdminEmail });
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (unknown.StatusCode, staff.StatusCode));
+        Assert.Equal(await unknown.Content.ReadAsStringAsync(), await staff.Content.ReadAsStringAsync());
+        Assert.Equal(before, fixture.Mail.Sent.Count);
+    }
+
+    [Fact]
+    public async Task Invite_MailConfigured_InvitationLinkSignsIn()
+    {
+        var invited = await (await fixture.Admin.PostAsJsonAsync("/api/accounts/globex/users", new { email = "new.hire@globex.example", name = "New Hire" })).Ok(201);
+        using var browser = Browser();
+
+        var redeemed = await browser.GetAsync(fixture.Mail.LinkTo("new.hire@globex.example"));
+        var me = await (await browser.GetAsync("/api/me")).Ok(200);
+
+        Assert.True(invited.GetProperty("invitationSent").GetBoolean());
+        Assert.Equal("invitation", fixture.Mail.Sent.Last(m => m.To == "new.hire@globex.example").Purpose);
+        Assert.Equal("/portal", redeemed.Headers.Location?.ToString());
+        Assert.Equal(invited.GetProperty("user").Str("id"), me.Str("id"));
+    }
+
+    [Fact]
+    public async Task Link_StoredAsKeyedHashOnly()
+    {
+        await fixture.Admin.PostAsJsonAsync("/api/accounts/acme/users", new { id = "hash-user", email = "hash.user@acme.example", name = "Hash User", sendInvitation = false });
+        await Browser().PostAsJsonAsync("/api/auth/link", new { email = "hash.user@acme.example" });
+        var token = fixture.Mail.LinkTo("hash.user@acme.example")["/auth/link/".Length..];
+
+        var stored = await fixture.Scalar<long>("SELECT count(*) FROM sp_signin_links WHERE user_id = 'hash-user' AND token_hash <> @token", new { token });
+        var plain = await fixture.Scalar<long>("SELECT count(*) FROM sp_signin_links WHERE token_hash = @token", new { token });
+
+        Assert.Equal((1L, 0L), (stored, plain));
+    }
+}
+
+/// <summary>Without a mail outbox registered, link requests fail clearly.</summary>
+public sealed class NoMailTests
+{
+    [Fact]
+    public async Task Link_NoOutboundMailRegistered_503MailNotConfigured()
+    {
+        await using var host = new PlatformFactory();
+
+        var problem = await (await host.Users.Anonymous().PostAsJsonAsync("/api/auth/link", new { email = "someone@acme.example" })).Problem(503);
+
+        Assert.Equal("mail-not-configured", problem.Str("code"));
+        Assert.Contains("mail is not configured", problem.Str("detail"), StringComparison.Ordinal);
+    }
+}
