@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Testing.Host;
 
 namespace SupportPlatform.Identity.Tests;
@@ -79,17 +80,30 @@ public abstract class LinkTests(IdentityFixture fixture)
     }
 }
 
-/// <summary>Without a mail outbox registered, link requests fail clearly.</summary>
-public sealed class NoMailTests
+/// <summary>The product's own mail outbox (no stand-in): a link mail is stored durably even with no SMTP server yet, and works.</summary>
+public sealed class OutboxLinkTests
 {
     [Fact]
-    public async Task Link_NoOutboundMailRegistered_503MailNotConfigured()
+    public async Task Link_ThroughTheRealOutbox_StoredWithoutSmtp_AndRedeems()
     {
         await using var host = new PlatformFactory();
+        using var admin = await host.CreateStaffClientAsync("admin");
+        await (await admin.PutAsJsonAsync("/api/accounts/acme", new { name = "Acme", timeZone = "Europe/London" })).Ok(200);
+        await admin.PostAsJsonAsync("/api/accounts/acme/users", new { id = "outbox-user", email = "outbox.user@acme.example", name = "Outbox User", sendInvitation = false });
 
-        var problem = await (await host.Users.Anonymous().PostAsJsonAsync("/api/auth/link", new { email = "someone@acme.example" })).Problem(503);
+        var browser = host.Users.Anonymous();
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await browser.PostAsJsonAsync("/api/auth/link", new { email = "outbox.user@acme.example" })).StatusCode);
 
-        Assert.Equal("mail-not-configured", problem.Str("code"));
-        Assert.Contains("mail is not configured", problem.Str("detail"), StringComparison.Ordinal);
+        var database = host.Services.GetRequiredService<SupportPlatform.Storage.Contracts.IDatabase>();
+        await using var connection = await database.OpenConnectionAsync();
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT text_body FROM sp_mail_outbox WHERE to_address = 'outbox.user@acme.example' AND status = 'pending'";
+        var body = (string)(await query.ExecuteScalarAsync())!;
+        var link = System.Text.RegularExpressions.Regex.Match(body, @"/auth/link/[A-Za-z0-9_\-]+").Value;
+        Assert.NotEmpty(link);
+
+        var redeem = await host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).GetAsync(link);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, redeem.StatusCode);
+        Assert.Equal("/portal", redeem.Headers.Location!.OriginalString);
     }
 }
