@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SupportPlatform.Core;
+using SupportPlatform.Core.Security;
 using SupportPlatform.LiveQueue.Contracts;
 using SupportPlatform.LiveQueue.Hubs;
 using SupportPlatform.LiveQueue.Publishing;
@@ -16,7 +17,7 @@ using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.LiveQueue;
 
-/// <summary>Live queue: the SignalR hub at <c>/hubs/live</c>, the cluster-wide fan-out, <see cref="ILiveQueuePublisher"/>.</summary>
+/// <summary>Live queue: the SignalR hub at <c>/hubs/live</c> (staff only), the cluster-wide fan-out, <see cref="ILiveQueuePublisher"/>.</summary>
 public sealed class LiveQueueModule : IModule
 {
     /// <summary>Where the hub is served.</summary>
@@ -65,7 +66,7 @@ public sealed class LiveQueueModule : IModule
             connection.TransportSendTimeout = options.SendTimeout;
             // What a client may send before the server stops reading from it.
             connection.ApplicationMaxBufferSize = 16 * 1024;
-        });
+        }).RequireAuthorization(PlatformPolicies.Staff); // staff only, stated rather than left to the fallback policy
     }
 
     private sealed class OptionsValidator : IValidateOptions<LiveQueueOptions>

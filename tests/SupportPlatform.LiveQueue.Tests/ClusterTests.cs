@@ -21,14 +21,17 @@ public sealed class ClusterTests
         await using var a = HostProcess.Start(HostProcess.Environment(dataA.Path, postgres));
         await using var b = HostProcess.Start(HostProcess.Environment(dataB.Path, postgres));
         await Task.WhenAll(a.WaitReadyAsync(StartTimeout), b.WaitReadyAsync(StartTimeout));
-        using var restA = new HttpClient { BaseAddress = a.BaseAddress };
-        using var restB = new HttpClient { BaseAddress = b.BaseAddress };
+        // Two agents, created through node A; their tokens are valid on either node (one database).
+        var alice = await a.Users.StaffTokenAsync("agent", "alice", "Alice Agent");
+        var bob = await a.Users.StaffTokenAsync("agent", "bob-agent", "Bob Agent");
+        using var restA = a.Users.WithToken(alice);
+        using var restB = b.Users.WithToken(bob);
         await WaitForMembers(restA, 2);
         await WaitForMembers(restB, 2);
-        await restA.EnsureAccount("acme");
+        await a.Users.WithToken(await a.Users.AdminTokenAsync()).EnsureAccount("acme");
 
-        await using var onA = await LiveClient.ConnectAsync(a.BaseAddress);
-        await using var onB = await LiveClient.ConnectAsync(b.BaseAddress);
+        await using var onA = await LiveClient.ConnectAsync(a.BaseAddress, alice);
+        await using var onB = await LiveClient.ConnectAsync(b.BaseAddress, bob);
         await onA.SubscribeQueue(null);
         await onB.SubscribeQueue(null);
 
@@ -52,8 +55,8 @@ public sealed class ClusterTests
         // Two agents on the same ticket, on different nodes, see each other and each other's changes.
         await onA.Connection.InvokeAsync("WatchTicket", viaA);
         await onB.Connection.InvokeAsync("WatchTicket", viaA);
-        await onA.NextPresence(p => p.GetProperty("viewers").GetArrayLength() == 2);
-        await onB.NextPresence(p => p.GetProperty("viewers").GetArrayLength() == 2);
+        await onA.NextPresence(p => Names(p) == "Alice Agent,Bob Agent");
+        await onB.NextPresence(p => Names(p) == "Alice Agent,Bob Agent");
         await onB.Connection.InvokeAsync("Typing", viaA, true);
         await onA.NextPresence(p => p.GetProperty("viewers").EnumerateArray().Count(v => v.GetProperty("typing").GetBoolean()) == 1);
 
@@ -61,6 +64,9 @@ public sealed class ClusterTests
         var onPage = await onA.NextTicketChange(c => LiveClient.TicketId(c) == viaA);
         Assert.Equal("replied", onPage.GetProperty("kind").GetString());
     }
+
+    private static string Names(JsonElement presence) =>
+        string.Join(",", presence.GetProperty("viewers").EnumerateArray().Select(v => v.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
 
     private static async Task WaitForMembers(HttpClient client, int count)
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -132,22 +133,23 @@ public abstract class LiveQueueTests(LiveFixture fixture)
     public async Task TwoAgentsOnOneTicket_SeePresenceTypingAndEachOthersChanges()
     {
         var id = await staff.NewTicket("Cannot print");
-        await using var alice = await fixture.Connect("alice:Alice Agent");
-        await using var bob = await fixture.Connect("bob:Bob Engineer");
+        // Presence shows who is signed in: the users' ids and names come from their tokens, not from the client.
+        await using var alice = await fixture.Connect(fixture.AliceToken);
+        await using var bob = await fixture.Connect(fixture.BobToken);
 
         await alice.Connection.InvokeAsync("WatchTicket", id);
         await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False");
         await bob.Connection.InvokeAsync("WatchTicket", id);
-        await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob:Bob Engineer:False");
-        await bob.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob:Bob Engineer:False");
+        await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob-agent:Bob Agent:False");
+        await bob.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob-agent:Bob Agent:False");
 
         await bob.Connection.InvokeAsync("Typing", id, true);
-        await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob:Bob Engineer:True");
+        await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False,bob-agent:Bob Agent:True");
 
         // Bob's reply (through the REST API, as his page does) reaches Alice's ticket page.
-        await fixture.Client("staff:bob:Bob Engineer").Send($"/api/tickets/{id}/comments", new { body = "Driver reinstalled.", visibility = "internal" });
+        await fixture.Client(fixture.BobToken).Send($"/api/tickets/{id}/comments", new { body = "Driver reinstalled.", visibility = "internal" });
         var change = await alice.NextTicketChange(c => LiveClient.TicketId(c) == id);
-        Assert.Equal(("replied", "internal note by Bob Engineer"), (change.GetProperty("kind").GetString(), change.GetProperty("detail").GetString()));
+        Assert.Equal(("replied", "internal note by Bob Agent"), (change.GetProperty("kind").GetString(), change.GetProperty("detail").GetString()));
 
         await bob.Connection.StopAsync();
         await alice.NextPresence(p => Viewers(p, id) == "alice:Alice Agent:False");
@@ -170,6 +172,24 @@ public abstract class LiveQueueTests(LiveFixture fixture)
         Assert.Equal(watched, LiveClient.TicketId(change));
         Assert.Contains($"call WatchTicket({other}) first", typing.Message, StringComparison.Ordinal);
         Assert.Contains("not a ticket number", badId.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hub_IsStaffOnly_AnonymousGets401_ClientUserGets403()
+    {
+        var clientUser = await fixture.Factory.Users.ClientUserTokenAsync("acme");
+
+        var anonymous = await Assert.ThrowsAnyAsync<Exception>(() => LiveClient.ConnectAsync(fixture.Factory.Server, null));
+        var customer = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Connect(clientUser));
+        using var anonymousNegotiate = await fixture.Factory.Users.Anonymous().PostAsync("/hubs/live/negotiate?negotiateVersion=1", null);
+        using var customerNegotiate = await fixture.Factory.CreateClient(clientUser).PostAsync("/hubs/live/negotiate?negotiateVersion=1", null);
+        using var staffNegotiate = await fixture.Client().PostAsync("/hubs/live/negotiate?negotiateVersion=1", null);
+
+        Assert.Contains("401", anonymous.Message, StringComparison.Ordinal);
+        Assert.Contains("403", customer.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            (HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.OK),
+            (anonymousNegotiate.StatusCode, customerNegotiate.StatusCode, staffNegotiate.StatusCode));
     }
 
     private static string Viewers(JsonElement presence, long ticketId) =>

@@ -10,11 +10,13 @@ public sealed class SlaLiveTests : IAsyncLifetime
     // Monday 2026-11-30 10:00 in London: inside business hours.
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
     private PlatformFactory factory = null!;
+    private string token = null!;
 
     public async Task InitializeAsync()
     {
         factory = new PlatformFactory(clock: clock);
-        await Staff().EnsureAccount("acme");
+        token = await factory.Users.StaffTokenAsync("agent", "alice", "Alice Agent");
+        await factory.CreateClient(await factory.Users.AdminTokenAsync()).EnsureAccount("acme");
     }
 
     public Task DisposeAsync()
@@ -26,7 +28,7 @@ public sealed class SlaLiveTests : IAsyncLifetime
     [Fact]
     public async Task CriticalTicketUnanswered_PushesSlaWarningThenBreach()
     {
-        await using var agent = await LiveClient.ConnectAsync(factory.Server);
+        await using var agent = await LiveClient.ConnectAsync(factory.Server, token);
         await agent.SubscribeQueue(null);
         var id = await Staff().NewTicket("Firewall down", "critical");
         await agent.NextQueueChange(c => LiveClient.TicketId(c) == id && c.GetProperty("kind").GetString() == "created");
@@ -43,12 +45,7 @@ public sealed class SlaLiveTests : IAsyncLifetime
         Assert.True(breach.GetProperty("at").GetDateTimeOffset() >= new DateTimeOffset(2026, 11, 30, 11, 0, 0, TimeSpan.Zero));
     }
 
-    private HttpClient Staff()
-    {
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", "staff:alice:Alice Agent");
-        return client;
-    }
+    private HttpClient Staff() => factory.CreateClient(token);
 
     // Steps of a minute, letting timers and deliveries run after each (one jump would give one timer tick).
     private async Task Advance(TimeSpan by)

@@ -24,9 +24,10 @@ public sealed class SlowClientTests
         platform.UseKestrel(0);
         platform.StartServer();
         var address = new Uri(platform.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        await using var healthy = await LiveClient.ConnectAsync(address);
+        var token = await platform.Users.StaffTokenAsync("agent");
+        await using var healthy = await LiveClient.ConnectAsync(address, token);
         await healthy.SubscribeQueue(null);
-        using var frozen = await FrozenClient.ConnectAsync(address);
+        using var frozen = await FrozenClient.ConnectAsync(address, token);
         var publisher = platform.Services.GetRequiredService<ILiveQueuePublisher>();
 
         // About 10 MB: far more than the socket buffers and the server's per-connection buffer hold for the frozen client.

@@ -117,20 +117,16 @@ internal sealed class LiveHub(LiveRelay relay, IGrainFactory grains, ILocalSiloD
         }
     }
 
-    /// <summary>The signed-in user when there is one; otherwise an anonymous viewer per connection.</summary>
+    /// <summary>The signed-in staff user (the hub requires the staff policy, so there always is one).</summary>
     private TicketViewer Viewer()
     {
         var user = Context.User;
-        if (user?.Identity?.IsAuthenticated == true)
+        var id = user?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        if (user?.Identity?.IsAuthenticated != true || string.IsNullOrEmpty(id))
         {
-            var id = user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.FindFirst("sub")?.Value ?? user.Identity.Name;
-            var name = user.FindFirst(ClaimTypes.Name)?.Value ?? user.FindFirst("name")?.Value ?? user.Identity.Name ?? id;
-            if (!string.IsNullOrEmpty(id))
-            {
-                return new TicketViewer(id, name ?? id, false);
-            }
+            throw new HubException("This connection is not signed in; connect with an API token or the sign-in cookie.");
         }
 
-        return new TicketViewer("anonymous:" + Context.ConnectionId, "anonymous", false);
+        return new TicketViewer(id, user.FindFirst(ClaimTypes.Name)?.Value ?? id, false);
     }
 }

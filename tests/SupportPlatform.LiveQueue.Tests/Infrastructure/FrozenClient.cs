@@ -17,7 +17,7 @@ public sealed class FrozenClient : IDisposable
 
     private FrozenClient(ClientWebSocket socket) => this.socket = socket;
 
-    public static async Task<FrozenClient> ConnectAsync(Uri baseAddress)
+    public static async Task<FrozenClient> ConnectAsync(Uri baseAddress, string token)
     {
         var handler = new SocketsHttpHandler
         {
@@ -29,6 +29,7 @@ public sealed class FrozenClient : IDisposable
             },
         };
         var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         var url = new UriBuilder(new Uri(baseAddress, "/hubs/live")) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
         await socket.ConnectAsync(url, new HttpMessageInvoker(handler), CancellationToken.None);
         var client = new FrozenClient(socket);

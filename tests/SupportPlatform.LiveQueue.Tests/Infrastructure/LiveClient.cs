@@ -30,16 +30,22 @@ public sealed class LiveClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    /// <summary>Through the in-memory test server; <paramref name="user"/> ("id:Name") signs the connection in.</summary>
-    public static Task<LiveClient> ConnectAsync(TestServer server, string? user = null)
-    {
-        var url = new Uri(server.BaseAddress, "/hubs/live" + (user is null ? "" : "?test-user=" + Uri.EscapeDataString(user)));
-        return StartAsync(Build(url, options => options.WebSocketFactory = async (context, cancellationToken) =>
-            await server.CreateWebSocketClient().ConnectAsync(context.Uri, cancellationToken)));
-    }
+    /// <summary>Through the in-memory test server, signed in with API token <paramref name="token"/> (none: anonymous).</summary>
+    public static Task<LiveClient> ConnectAsync(TestServer server, string? token) =>
+        StartAsync(Build(new Uri(server.BaseAddress, "/hubs/live"), token, options => options.WebSocketFactory = async (context, cancellationToken) =>
+        {
+            // A custom factory gets no help from the client: it sends the token itself, as the client does on real sockets.
+            var client = server.CreateWebSocketClient();
+            if (context.Options.AccessTokenProvider is { } provider && await provider() is { Length: > 0 } bearer)
+            {
+                client.ConfigureRequest = request => request.Headers.Authorization = "Bearer " + bearer;
+            }
 
-    /// <summary>Through real sockets, to a host listening on <paramref name="baseAddress"/>.</summary>
-    public static Task<LiveClient> ConnectAsync(Uri baseAddress) => StartAsync(Build(new Uri(baseAddress, "/hubs/live"), _ => { }));
+            return await client.ConnectAsync(context.Uri, cancellationToken);
+        }));
+
+    /// <summary>Through real sockets, to a host listening on <paramref name="baseAddress"/>, signed in with <paramref name="token"/>.</summary>
+    public static Task<LiveClient> ConnectAsync(Uri baseAddress, string? token) => StartAsync(Build(new Uri(baseAddress, "/hubs/live"), token, _ => { }));
 
     public async Task<QueueCatchUpJson> SubscribeQueue(long? lastSeq)
     {
@@ -84,12 +90,17 @@ public sealed class LiveClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
 
-    private static HubConnection Build(Uri url, Action<Microsoft.AspNetCore.Http.Connections.Client.HttpConnectionOptions> configure) =>
+    private static HubConnection Build(Uri url, string? token, Action<Microsoft.AspNetCore.Http.Connections.Client.HttpConnectionOptions> configure) =>
         new HubConnectionBuilder()
             .WithUrl(url, options =>
             {
                 options.Transports = HttpTransportType.WebSockets;
                 options.SkipNegotiation = true;
+                if (token is not null)
+                {
+                    options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                }
+
                 configure(options);
             })
             .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)))

@@ -1,11 +1,5 @@
 using System.Net.Http.Json;
-using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
@@ -14,61 +8,45 @@ namespace SupportPlatform.LiveQueue.Tests.Infrastructure;
 
 /// <summary>
 /// One real host per back-end for a test class, with a small catch-up buffer (16 changes) so that "too many missed"
-/// is reachable. Connections may name a user (<c>?test-user=id:Name</c>): a test-only middleware signs them in, as
-/// the identity module will.
+/// is reachable. Two staff users (agents Alice and Bob) sign in with API tokens, over REST and on the hub.
 /// </summary>
 public abstract class LiveFixture(DatabaseProvider provider) : IAsyncLifetime
 {
     public const int BufferSize = 16;
+    public const string BobId = "bob-agent";
 
-    private PlatformFactory platform = null!;
+    public PlatformFactory Factory { get; private set; } = null!;
 
-    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    /// <summary>API token of staff user alice ("Alice Agent").</summary>
+    public string AliceToken { get; private set; } = null!;
+
+    /// <summary>API token of staff user <see cref="BobId"/> ("Bob Agent").</summary>
+    public string BobToken { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("live") : null;
-        platform = new PlatformFactory(postgres: postgres, extra: new Dictionary<string, string?>
+        Factory = new PlatformFactory(postgres: postgres, extra: new Dictionary<string, string?>
         {
             ["SupportPlatform:LiveQueue:CatchUpBufferSize"] = BufferSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        Factory = platform.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, TestUserFilter>()));
-        await Client().EnsureAccount("acme");
+        AliceToken = await Factory.Users.StaffTokenAsync("agent", "alice", "Alice Agent");
+        BobToken = await Factory.Users.StaffTokenAsync("agent", BobId, "Bob Agent");
+        // Accounts are set up by an admin; the agents work the queue.
+        await Factory.CreateClient(await Factory.Users.AdminTokenAsync()).EnsureAccount("acme");
     }
 
     public Task DisposeAsync()
     {
-        platform.Dispose();
+        Factory.Dispose();
         return Task.CompletedTask;
     }
 
-    public HttpClient Client(string actor = "staff:alice:Alice Agent")
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", actor);
-        return client;
-    }
+    /// <summary>A REST client signed in as <paramref name="token"/>; Alice when null.</summary>
+    public HttpClient Client(string? token = null) => Factory.CreateClient(token ?? AliceToken);
 
-    public Task<LiveClient> Connect(string? user = null) => LiveClient.ConnectAsync(Factory.Server, user);
-
-    /// <summary>Signs a request in as <c>?test-user=id:Name</c>; stands in for the identity module in tests.</summary>
-    private sealed class TestUserFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (context.Request.Query["test-user"].ToString() is { Length: > 0 } user)
-                {
-                    var (id, name) = (user.Split(':')[0], user.Split(':')[^1]);
-                    context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name)], "test"));
-                }
-
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
-    }
+    /// <summary>A hub connection signed in as <paramref name="token"/>; Alice when null.</summary>
+    public Task<LiveClient> Connect(string? token = null) => LiveClient.ConnectAsync(Factory.Server, token ?? AliceToken);
 }
 
 public sealed class SqliteLive() : LiveFixture(DatabaseProvider.Sqlite);

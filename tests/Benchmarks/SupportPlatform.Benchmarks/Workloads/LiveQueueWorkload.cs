@@ -35,7 +35,9 @@ internal sealed class LiveQueueWorkload : IWorkload
         using var data = new TempDirectory("sp-bench-live-");
         await using var host = HostProcess.Start(HostProcess.Environment(data.Path, database.ConnectionString));
         await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
-        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        // One staff token for the REST driver and all the hub clients (the hub is staff only).
+        var token = await host.Users.StaffTokenAsync("senior", "bench-live", "Bench Agent");
+        using var http = host.Users.WithToken(token);
         (await http.PutAsJsonAsync("/api/accounts/bench", new { name = "Bench Ltd", timeZone = "Europe/London" }, cancellationToken)).EnsureSuccessStatusCode();
         var tickets = new long[Tickets];
         for (var i = 0; i < Tickets; i++)
@@ -47,7 +49,7 @@ internal sealed class LiveQueueWorkload : IWorkload
 
         context.Log.WriteLine($"  connecting {Clients} SignalR clients...");
         var recorder = new Recorder();
-        var clients = await ConnectAll(host.BaseAddress, recorder, cancellationToken);
+        var clients = await ConnectAll(host.BaseAddress, token, recorder, cancellationToken);
         try
         {
             // Warm-up: JIT, pools, the hub grain.
@@ -57,7 +59,7 @@ internal sealed class LiveQueueWorkload : IWorkload
             var plain = await Phase(http, tickets, recorder, duration, cancellationToken);
             context.Log.WriteLine($"  without a frozen client: p50 {plain.P50:0.0} ms, p99 {plain.P99:0.0} ms, {plain.Missing} deliveries missing");
 
-            using var frozen = await FrozenClient.ConnectAsync(host.BaseAddress);
+            using var frozen = await FrozenClient.ConnectAsync(host.BaseAddress, token);
             var withFrozen = await Phase(http, tickets, recorder, duration, cancellationToken);
             var frozenClosed = await frozen.IsClosedByServerAsync(TimeSpan.FromSeconds(5));
             context.Log.WriteLine($"  with a frozen client: p50 {withFrozen.P50:0.0} ms, p99 {withFrozen.P99:0.0} ms, {withFrozen.Missing} deliveries missing");
@@ -117,7 +119,7 @@ internal sealed class LiveQueueWorkload : IWorkload
         }
     }
 
-    private static async Task<List<HubConnection>> ConnectAll(Uri baseAddress, Recorder recorder, CancellationToken cancellationToken)
+    private static async Task<List<HubConnection>> ConnectAll(Uri baseAddress, string token, Recorder recorder, CancellationToken cancellationToken)
     {
         var connections = new HubConnection[Clients];
         using var gate = new SemaphoreSlim(50);
@@ -131,6 +133,7 @@ internal sealed class LiveQueueWorkload : IWorkload
                     {
                         options.Transports = HttpTransportType.WebSockets;
                         options.SkipNegotiation = true;
+                        options.AccessTokenProvider = () => Task.FromResult<string?>(token);
                     })
                     .Build();
                 connection.On<Change>("queueChanged", change => recorder.Record(change));
@@ -219,7 +222,7 @@ internal sealed class LiveQueueWorkload : IWorkload
 
         public long Drained { get; private set; }
 
-        public static async Task<FrozenClient> ConnectAsync(Uri baseAddress)
+        public static async Task<FrozenClient> ConnectAsync(Uri baseAddress, string token)
         {
             var handler = new SocketsHttpHandler
             {
@@ -231,6 +234,7 @@ internal sealed class LiveQueueWorkload : IWorkload
                 },
             };
             var socket = new ClientWebSocket();
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
             await socket.ConnectAsync(new UriBuilder(new Uri(baseAddress, "/hubs/live")) { Scheme = "ws" }.Uri, new HttpMessageInvoker(handler), CancellationToken.None);
             var client = new FrozenClient(socket);
             await client.Send("{\"protocol\":\"json\",\"version\":1}");
