@@ -18,9 +18,13 @@ public sealed class SmallAttachmentLimits : IAsyncLifetime
             ["SupportPlatform:Attachments:MaxFileBytes"] = "2048",
             ["SupportPlatform:Attachments:MaxFiles"] = "3",
         });
+        tokens["staff:alice"] = await Factory.Users.StaffTokenAsync("senior", "alice", "Alice Agent");
         using var client = Client("staff:alice:Alice Agent");
         await client.EnsureAccount("files");
+        tokens["client:bob"] = await Factory.Users.ClientUserTokenAsync("files", "bob", "Bob Client");
     }
+
+    private readonly Dictionary<string, string> tokens = [];
 
     public Task DisposeAsync()
     {
@@ -28,12 +32,8 @@ public sealed class SmallAttachmentLimits : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public HttpClient Client(string actor)
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Actor", actor);
-        return client;
-    }
+    /// <summary>A client signed in (API token) as <paramref name="actor"/> ("kind:id:name": alice is senior staff, bob a client user of "files").</summary>
+    public HttpClient Client(string actor) => Factory.CreateClient(tokens[string.Join(':', actor.Split(':').Take(2))]);
 
     public string AttachmentFolder(long ticket) => Path.Combine(Factory.DataPath, "attachments", ticket.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

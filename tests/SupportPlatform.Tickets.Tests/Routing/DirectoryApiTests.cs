@@ -148,7 +148,10 @@ public abstract class DirectoryApiTests(TicketsFixture fixture)
         Assert.Equal(("storage-co", "hardware fault (sent to Storage Co <cases@storage.example>)"), (escalation.VendorId, escalation.Reason));
         Assert.Equal("SC-12345", Assert.Single(withCase.ExternalReferences).Reference);
         var message = Assert.Single(await (await staff.GetAsync($"/api/vendors/outbox?ticketId={ticket.Id}")).Read<List<VendorMessage>>());
-        Assert.Equal(("cases@storage.example", $"[Ticket #{ticket.Id}] SAN array degraded", "pending"), (message.Recipient, message.Subject, message.Status));
+        // "queued": handed to the mail outbox in the escalation's transaction, which delivers it.
+        Assert.Equal(("cases@storage.example", $"[Ticket #{ticket.Id}] SAN array degraded", "queued"), (message.Recipient, message.Subject, message.Status));
+        var mail = System.Text.Json.Nodes.JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox"))!.AsArray();
+        Assert.Contains(mail, m => m!["to"]!.GetValue<string>() == "cases@storage.example" && m["purpose"]!.GetValue<string>() == "vendor-escalation");
         Assert.Contains("Nobody can send mail.", message.Body, StringComparison.Ordinal);
         Assert.Contains("Controller B shows a fault LED.", message.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("grumpy", message.Body, StringComparison.Ordinal);
