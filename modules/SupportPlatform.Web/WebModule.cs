@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,8 +19,12 @@ public sealed class WebModule : IModule
     public string Name => "Web";
 
     /// <inheritdoc />
-    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment) =>
+    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
         services.AddSingleton(WebAssets.Load(typeof(WebModule).Assembly));
+        // The sign-in page and the assets are public: served in front of routing and authorization, like static files.
+        services.AddSingleton<IStartupFilter, PublicWebFilesStartup>();
+    }
 
     /// <inheritdoc />
     public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapWebPages();

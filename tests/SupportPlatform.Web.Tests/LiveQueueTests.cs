@@ -5,8 +5,8 @@ using static Microsoft.Playwright.Assertions;
 namespace SupportPlatform.Web.Tests;
 
 /// <summary>
-/// Live updates over /hubs/live, written against the live-queue contract (queueChanged, SubscribeQueue, WatchTicket,
-/// presence, ticketChanged). These need the livequeue branch merged; until then the hub does not exist and they fail.
+/// Live updates over /hubs/live (queueChanged, SubscribeQueue, WatchTicket, presence, ticketChanged) for signed-in
+/// agents; presence names come from the signed-in users.
 /// </summary>
 [Collection(WebCollection.Name)]
 [Trait("Needs", "livequeue")]

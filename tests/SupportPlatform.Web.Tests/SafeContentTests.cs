@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -64,8 +65,16 @@ public sealed class SafeContentTests(WebFixture fixture)
     [Fact]
     public async Task Pages_SendAContentSecurityPolicyThatForbidsInlineScript()
     {
-        using var http = new HttpClient { BaseAddress = fixture.BaseAddress };
-        foreach (var path in new[] { "/signin", "/console", "/console/tickets/1", "/console/admin/accounts", "/portal", "/portal/tickets/1" })
+        var account = WebFixture.Unique("csp");
+        await fixture.EnsureAccountAsync(account, "Policy Ltd");
+        using var anonymous = new HttpClient { BaseAddress = fixture.BaseAddress };
+        using var staff = await fixture.ApiAsync(TestUser.Agent("alice", "Alice Agent"));
+        using var client = await fixture.ApiAsync(TestUser.Client("pat", "Pat Client", account));
+        foreach (var (http, path) in new[]
+        {
+            (anonymous, "/signin"), (staff, "/console"), (staff, "/console/tickets/1"), (staff, "/console/admin/accounts"),
+            (client, "/portal"), (client, "/portal/tickets/1"),
+        })
         {
             using var response = await http.GetAsync(path);
             Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
@@ -75,8 +84,29 @@ public sealed class SafeContentTests(WebFixture fixture)
             Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
         }
 
-        using var script = await http.GetAsync("/web/lib/signalr.min.js");
-        Assert.True(script.IsSuccessStatusCode, "the SignalR client is served by the host itself");
+        // The sign-in page's assets load before anyone is signed in.
+        using var script = await anonymous.GetAsync("/web/lib/signalr.min.js");
+        Assert.True(script.IsSuccessStatusCode, "the SignalR client is served by the host itself, to anyone");
         Assert.Equal("nosniff", string.Join(",", script.Headers.GetValues("X-Content-Type-Options")));
+    }
+
+    [Fact]
+    public async Task Pages_AreOnlyForTheirUsers()
+    {
+        var account = WebFixture.Unique("acl");
+        await fixture.EnsureAccountAsync(account, "Access Control Ltd");
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.BaseAddress };
+        anonymous.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        foreach (var path in new[] { "/console", "/console/tickets/1", "/portal", "/portal/new" })
+        {
+            using var response = await anonymous.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/signin?returnUrl=", response.Headers.Location?.OriginalString.Replace(fixture.BaseAddress.ToString().TrimEnd('/'), "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+
+        using var client = await fixture.ApiAsync(TestUser.Client("pat", "Pat Client", account));
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/console")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/web/js/portal.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync("/web/js/no-such-file.js")).StatusCode);
     }
 }

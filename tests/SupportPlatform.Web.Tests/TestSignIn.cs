@@ -1,18 +1,26 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Playwright;
+using SupportPlatform.Testing.Host;
 
 namespace SupportPlatform.Web.Tests;
 
-/// <summary>A user the tests act as. Client users belong to an account.</summary>
+/// <summary>
+/// A user the tests act as. Client users belong to an account; their user id on the server is
+/// <c>{Id}.{AccountId}</c>, so tests can reuse a short name ("kim") in several accounts.
+/// </summary>
 public sealed record TestUser(string Kind, string Id, string Name, string? AccountId = null, string Role = "agent")
 {
-    public static readonly TestUser Admin = new("staff", "admin", "Ada Admin", Role: "admin");
+    /// <summary>An admin the tests create (the configured first admin has the id "admin").</summary>
+    public static readonly TestUser Admin = new("staff", "ada", "Ada Admin", Role: "admin");
 
-    public string Email => $"{Id}@example.test";
+    /// <summary>The user's id on the server (the actor id in histories).</summary>
+    public string UserId => AccountId is null ? Id : $"{Id}.{AccountId}";
 
-    public string Password => $"Pw-{Id}-correct horse battery";
+    /// <summary>The address the test helpers give the user (<see cref="PlatformUsers"/>).</summary>
+    public string Email => AccountId is null ? $"{UserId}@staff.tests.example" : $"{UserId}@{AccountId}.tests.example";
+
+    public string Password => PlatformUsers.Password(UserId);
 
     public static TestUser Agent(string id, string name) => new("staff", id, name);
 
@@ -20,46 +28,28 @@ public sealed record TestUser(string Kind, string Id, string Name, string? Accou
 }
 
 /// <summary>
-/// How tests sign in, decided by asking the server. With the identity module installed (<c>GET /api/me</c> answers
-/// 401 to a stranger) it is the real thing: users are provisioned, the browser signs in through the /signin page and API
-/// clients through <c>POST /api/auth/signin</c> with the antiforgery header. Before that (404: the open API of the
-/// development build) the pages and API clients name the user with the <c>X-Actor</c> development aid.
+/// How tests sign in: users are created through the identity API (<see cref="TestUsers"/>), browsers sign in through
+/// the /signin page and API clients through <c>POST /api/auth/signin</c> with the antiforgery header.
 /// </summary>
 public sealed class TestSignIn
 {
     private readonly Uri baseAddress;
 
-    private TestSignIn(Uri baseAddress, bool identityInstalled)
-    {
-        this.baseAddress = baseAddress;
-        IdentityInstalled = identityInstalled;
-    }
+    private TestSignIn(Uri baseAddress) => this.baseAddress = baseAddress;
 
-    /// <summary>True when the server has real sign-in (the identity module).</summary>
-    public bool IdentityInstalled { get; }
-
+    /// <summary>Checks that the server has sign-in (<c>GET /api/me</c> answers 401 to a stranger).</summary>
     public static async Task<TestSignIn> DetectAsync(Uri baseAddress)
     {
         using var http = new HttpClient { BaseAddress = baseAddress };
         using var response = await http.GetAsync("/api/me");
-        return response.StatusCode switch
-        {
-            HttpStatusCode.NotFound => new TestSignIn(baseAddress, identityInstalled: false),
-            HttpStatusCode.Unauthorized => new TestSignIn(baseAddress, identityInstalled: true),
-            var other => throw new InvalidOperationException($"GET /api/me answered {(int)other} to an anonymous caller; expected 401 (identity) or 404 (open API)."),
-        };
+        return response.StatusCode == HttpStatusCode.Unauthorized
+            ? new TestSignIn(baseAddress)
+            : throw new InvalidOperationException($"GET /api/me answered {(int)response.StatusCode} to an anonymous caller; expected 401 (identity installed).");
     }
 
-    /// <summary>Signs <paramref name="context"/> in as <paramref name="user"/>.</summary>
+    /// <summary>Signs <paramref name="context"/> in as <paramref name="user"/> through the /signin page.</summary>
     public async Task SignInAsync(IBrowserContext context, TestUser user)
     {
-        if (!IdentityInstalled)
-        {
-            var actor = JsonSerializer.Serialize(new { kind = user.Kind, id = user.Id, name = user.Name, accountId = user.AccountId });
-            await context.AddInitScriptAsync($"localStorage.setItem('sp.devActor', {JsonSerializer.Serialize(actor)});");
-            return;
-        }
-
         await TestUsers.EnsureAsync(baseAddress, user);
         var page = await context.NewPageAsync();
         await SignInThroughPageAsync(page, user);
@@ -79,13 +69,6 @@ public sealed class TestSignIn
     /// <summary>An API client acting as <paramref name="user"/>.</summary>
     public async Task<HttpClient> ApiClientAsync(TestUser user)
     {
-        if (!IdentityInstalled)
-        {
-            var client = new HttpClient { BaseAddress = baseAddress };
-            client.DefaultRequestHeaders.Add("X-Actor", $"{user.Kind}:{user.Id}:{user.Name}");
-            return client;
-        }
-
         await TestUsers.EnsureAsync(baseAddress, user);
         var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
         var signedIn = new HttpClient(handler, disposeHandler: true) { BaseAddress = baseAddress };

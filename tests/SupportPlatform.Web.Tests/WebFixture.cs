@@ -10,8 +10,8 @@ namespace SupportPlatform.Web.Tests;
 /// <summary>
 /// One real host process (SQLite in a temporary folder, listening on a free loopback port) and one headless Debian
 /// Chromium for all browser tests. Tests create their own accounts and tickets with unique names, so they do not
-/// interfere. Sign-in goes through <see cref="TestSignIn"/>, which follows the server: cookie sign-in when the identity
-/// module is installed, the open API's X-Actor development aid before that.
+/// interfere. Users are created through the identity API and sign in through <see cref="TestSignIn"/> (the /signin page
+/// for browsers, the cookie and antiforgery header for API clients).
 /// </summary>
 public sealed class WebFixture : IAsyncLifetime
 {

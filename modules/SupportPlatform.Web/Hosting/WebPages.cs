@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using SupportPlatform.Core.Security;
 
 namespace SupportPlatform.Web.Hosting;
 
-/// <summary>Maps the pages (<c>/signin</c>, <c>/console/...</c>, <c>/portal/...</c>) and their assets (<c>/web/...</c>).</summary>
+/// <summary>Maps the pages <c>/console/...</c> and <c>/portal/...</c>; serves pages and assets with their headers.</summary>
 internal static class WebPages
 {
     /// <summary>
@@ -15,30 +16,38 @@ internal static class WebPages
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// The console needs staff; the portal needs a signed-in user (its script sends staff on to the console). A browser
+    /// that is not signed in is redirected to <c>/signin?returnUrl=...</c> by the cookie scheme. The sign-in page and the
+    /// assets are public and served before routing (<see cref="PublicWebFiles"/>).
+    /// </summary>
     public static void MapWebPages(this IEndpointRouteBuilder endpoints)
     {
         var pages = endpoints.MapGroup("").WithTags("Web").ExcludeFromDescription();
-        pages.MapGet("/signin", Page("signin.html"));
-        pages.MapGet("/console", Page("console.html"));
-        pages.MapGet("/console/tickets/{id:long}", Page("ticket.html"));
-        pages.MapGet("/console/admin", Page("admin.html"));
-        pages.MapGet("/console/admin/{**section}", Page("admin.html"));
-        pages.MapGet("/portal", Page("portal.html"));
-        pages.MapGet("/portal/{**rest}", Page("portal.html"));
-        pages.MapGet("/web/{**path}", (string path, HttpContext http, WebAssets assets) =>
-            assets.Find(path) is { } asset ? Serve(http, asset) : Results.NotFound());
+        var console = pages.MapGroup("/console").RequireAuthorization(PlatformPolicies.Staff);
+        console.MapGet("", Page("console.html"));
+        console.MapGet("/tickets/{id:long}", Page("ticket.html"));
+        console.MapGet("/admin", Page("admin.html"));
+        console.MapGet("/admin/{**section}", Page("admin.html"));
+
+        var portal = pages.MapGroup("/portal").RequireAuthorization(PlatformPolicies.SignedIn);
+        portal.MapGet("", Page("portal.html"));
+        portal.MapGet("/{**rest}", Page("portal.html"));
     }
 
-    private static Delegate Page(string file) => (HttpContext http, WebAssets assets) =>
+    private static Delegate Page(string file) => (HttpContext http, WebAssets assets) => ServePage(http, assets, file);
+
+    /// <summary>A page of <c>wwwroot/pages</c> with the security headers of every page.</summary>
+    public static IResult ServePage(HttpContext http, WebAssets assets, string file)
     {
         var asset = assets.Find("pages/" + file) ?? throw new InvalidOperationException($"The page {file} is not embedded in SupportPlatform.Web.");
         http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         http.Response.Headers["Referrer-Policy"] = "same-origin";
         http.Response.Headers.XFrameOptions = "DENY";
         return Serve(http, asset);
-    };
+    }
 
-    private static IResult Serve(HttpContext http, WebAsset asset)
+    public static IResult Serve(HttpContext http, WebAsset asset)
     {
         http.Response.Headers.XContentTypeOptions = "nosniff";
         // Revalidated on every use (cheap 304 by ETag), so an upgrade never leaves an old script in a browser cache.

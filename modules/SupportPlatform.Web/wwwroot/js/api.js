@@ -1,8 +1,6 @@
 // The REST API as the pages use it: JSON in and out, problem details turned into readable errors, the antiforgery
 // header on unsafe requests (GET /api/auth/antiforgery), and who is signed in (GET /api/me).
 
-/** Development aid while the API is open (no sign-in installed): who the pages act as, sent as the X-Actor header. */
-const DEV_ACTOR_KEY = 'sp.devActor';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let antiforgery; // undefined: not asked yet; null: the server has none; else { headerName, token }
@@ -35,15 +33,6 @@ function describe(status, problem) {
   return `The server answered ${status}.`;
 }
 
-function devActor() {
-  try {
-    const value = JSON.parse(localStorage.getItem(DEV_ACTOR_KEY) || 'null');
-    return value && value.kind && value.id ? value : null;
-  } catch {
-    return null;
-  }
-}
-
 async function antiforgeryHeader() {
   if (antiforgery === undefined) {
     try {
@@ -66,8 +55,6 @@ export async function api(method, url, body) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const me = await currentUser();
-  if (me && me.dev && me.actorHeader) headers['X-Actor'] = me.actorHeader;
   if (UNSAFE.has(method)) {
     const token = await antiforgeryHeader();
     if (token) headers[token.headerName] = token.token;
@@ -90,25 +77,12 @@ export const post = (url, body) => api('POST', url, body ?? {});
 export const put = (url, body) => api('PUT', url, body);
 export const patch = (url, body) => api('PATCH', url, body);
 
-/**
- * The signed-in user ({ id, name, email, kind, roles, accountId, isManager }), or null when nobody is signed in.
- * When the server has no sign-in yet (GET /api/me is 404, the open API of development builds) the user is the
- * development actor stored in localStorage, or the API's default staff actor.
- */
+/** The signed-in user ({ id, name, email, kind, roles, accountId, isManager }), or null when nobody is signed in. */
 export function currentUser() {
   mePromise ??= (async () => {
     const r = await fetch('/api/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (r.ok) return await r.json();
     if (r.status === 401) return null;
-    if (r.status === 404) {
-      const dev = devActor();
-      if (!dev) return { id: 'api', name: 'API', email: null, kind: 'staff', roles: ['admin'], accountId: null, isManager: false, dev: true };
-      return {
-        id: dev.id, name: dev.name || dev.id, email: null, kind: dev.kind === 'client' ? 'client' : 'staff',
-        roles: dev.kind === 'client' ? ['client'] : ['admin'], accountId: dev.accountId ?? null, isManager: false,
-        dev: true, actorHeader: `${dev.kind}:${dev.id}:${dev.name || dev.id}`,
-      };
-    }
     throw new ApiError(r.status, null);
   })();
   return mePromise;
@@ -137,8 +111,7 @@ export async function signOut() {
   try {
     await api('POST', '/api/auth/signout', {});
   } catch {
-    // Signed out already, or no sign-in installed: either way go to the sign-in page.
+    // Signed out already: go to the sign-in page all the same.
   }
-  localStorage.removeItem(DEV_ACTOR_KEY);
   location.assign('/signin');
 }

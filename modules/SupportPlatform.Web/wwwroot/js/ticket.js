@@ -63,6 +63,8 @@ async function loadChoices() {
   }
 }
 
+let rendered = {};
+
 function render(t, history) {
   document.title = `#${t.id} ${t.subject} · SupportPlatform`;
   fill($('#title'), `#${t.id} `, h('span', { class: 'subject', text: t.subject }));
@@ -79,9 +81,12 @@ function render(t, history) {
   fill($('#sla'), t.sla.length ? t.sla.map(c => h('li', null, h('strong', { text: label(c.kind) }), ': ', slaText(c))) : h('li', { text: 'No SLA clocks.' }));
   fill($('#history'), history.map(entry => historyItem(entry, id)));
 
+  // A re-render (a live change) resets a choice only when the ticket's own value changed, so an agent's pending
+  // selection survives other people's edits.
   const form = $('#status-form');
-  if (t.status !== 'new') form.elements.status.value = t.status;
-  $('#priority-form').elements.priority.value = t.priority;
+  if (t.status !== 'new' && t.status !== rendered.status) form.elements.status.value = t.status;
+  if (t.priority !== rendered.priority) $('#priority-form').elements.priority.value = t.priority;
+  rendered = { status: t.status, priority: t.priority };
   const assign = $('#assign-form');
   if (document.activeElement?.form !== assign) {
     assign.elements.group.value = t.group || '';
