@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -24,6 +25,8 @@ public sealed class WebModule : IModule
         services.AddSingleton(WebAssets.Load(typeof(WebModule).Assembly));
         // The sign-in page and the assets are public: served in front of routing and authorization, like static files.
         services.AddSingleton<IStartupFilter, PublicWebFilesStartup>();
+        // The pages' own answer to "not signed in" and "not for you": redirects, not API problems.
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, WebPageAuthentication>(WebPageAuthentication.SchemeName, null);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,23 +18,26 @@ internal static class WebPages
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>
-    /// The console needs staff; the portal needs a signed-in user (its script sends staff on to the console). A browser
-    /// that is not signed in is redirected to <c>/signin?returnUrl=...</c> by the cookie scheme. The sign-in page and the
+    /// The console needs staff (a client user is sent to the portal); the portal needs a signed-in user (its script
+    /// sends staff on to the console). A browser that is not signed in is redirected to <c>/signin?returnUrl=...</c>. The sign-in page and the
     /// assets are public and served before routing (<see cref="PublicWebFiles"/>).
     /// </summary>
     public static void MapWebPages(this IEndpointRouteBuilder endpoints)
     {
         var pages = endpoints.MapGroup("").WithTags("Web").ExcludeFromDescription();
-        var console = pages.MapGroup("/console").RequireAuthorization(PlatformPolicies.Staff);
+        var console = pages.MapGroup("/console").RequireAuthorization(Policy(PlatformPolicies.Staff));
         console.MapGet("", Page("console.html"));
         console.MapGet("/tickets/{id:long}", Page("ticket.html"));
         console.MapGet("/admin", Page("admin.html"));
         console.MapGet("/admin/{**section}", Page("admin.html"));
 
-        var portal = pages.MapGroup("/portal").RequireAuthorization(PlatformPolicies.SignedIn);
+        var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));
         portal.MapGet("/{**rest}", Page("portal.html"));
     }
+
+    /// <summary>The platform's policy, answered the way pages answer (<see cref="WebPageAuthentication"/>).</summary>
+    private static AuthorizeAttribute Policy(string policy) => new(policy) { AuthenticationSchemes = WebPageAuthentication.SchemeName };
 
     private static Delegate Page(string file) => (HttpContext http, WebAssets assets) => ServePage(http, assets, file);
 
