@@ -1,3 +1,4 @@
+using SupportPlatform.Testing;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,7 +28,7 @@ public sealed class SlowClientTests
         var token = await platform.Users.StaffTokenAsync("agent");
         await using var healthy = await LiveClient.ConnectAsync(address, token);
         await healthy.SubscribeQueue(null);
-        using var frozen = await FrozenClient.ConnectAsync(address, token);
+        using var frozen = await FrozenHubClient.ConnectAsync(address, token);
         var publisher = platform.Services.GetRequiredService<ILiveQueuePublisher>();
 
         // About 10 MB: far more than the socket buffers and the server's per-connection buffer hold for the frozen client.

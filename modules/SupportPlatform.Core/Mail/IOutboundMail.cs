@@ -27,3 +27,13 @@ public interface IOutboundMail
     /// <summary>Stores <paramref name="mail"/> for delivery in <paramref name="transaction"/>.</summary>
     Task<string> EnqueueAsync(OutboundMail mail, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The Message-IDs that tie mail to a ticket: every message about ticket N names <see cref="TicketThread"/> in its
+/// References header, so a reply by mail (which quotes it) finds the ticket again.
+/// </summary>
+public static class MailThreads
+{
+    /// <summary>The root of ticket <paramref name="ticketId"/>'s mail thread, with angle brackets.</summary>
+    public static string TicketThread(long ticketId) => $"<ticket-{ticketId}@supportplatform>";
+}

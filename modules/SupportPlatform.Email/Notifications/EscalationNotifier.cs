@@ -60,7 +60,7 @@ internal sealed class EscalationNotifier(
                 await outbox.EnqueueAsync(
                     new OutboundMail(address, rendered.Subject, rendered.Text, rendered.Html, "ticket-escalated", new Dictionary<string, string>
                     {
-                        ["References"] = RequesterNotifier.ThreadId(ticket.Id),
+                        ["References"] = MailThreads.TicketThread(ticket.Id),
                         ["Auto-Submitted"] = "auto-generated",
                     }),
                     transaction,

@@ -52,8 +52,8 @@ internal sealed class RequesterNotifier(
             var rendered = templates.Render(template, Model(ticket, requester, settings, model));
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
-                ["References"] = ThreadId(ticket.Id),
-                ["In-Reply-To"] = ThreadId(ticket.Id),
+                ["References"] = MailThreads.TicketThread(ticket.Id),
+                ["In-Reply-To"] = MailThreads.TicketThread(ticket.Id),
                 ["X-SupportPlatform-Ticket"] = ticket.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             if (autoSubmitted is not null)
@@ -65,9 +65,6 @@ internal sealed class RequesterNotifier(
             await outbox.EnqueueAsync(new OutboundMail(address, rendered.Subject, rendered.Text, rendered.Html, template, headers), transaction, cancellationToken);
         }
     }
-
-    /// <summary>The Message-ID every mail about a ticket refers to: the root of the ticket's thread.</summary>
-    public static string ThreadId(long ticketId) => $"<ticket-{ticketId}@supportplatform>";
 
     private static IEnumerable<(string Template, object Model, string? AutoSubmitted)> Notices(TicketChange change)
     {

@@ -21,7 +21,7 @@ internal sealed class AccountContractObserver(IDeadlineScheduler scheduler, IGra
 
     public async Task OnAccountChangedAsync(AccountView? before, AccountView after, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        if (before is null || SameTerms(before.Contract, after.Contract))
+        if (before is null || TicketJson.Same(before.Contract, after.Contract))
         {
             return;
         }
@@ -37,9 +37,6 @@ internal sealed class AccountContractObserver(IDeadlineScheduler scheduler, IGra
             await scheduler.NotifyAsync([job], CancellationToken.None);
         }, CancellationToken.None);
     }
-
-    private static bool SameTerms(ContractTerms a, ContractTerms b) =>
-        System.Text.Json.JsonSerializer.Serialize(a, TicketJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, TicketJson.Options);
 }
 
 /// <summary>Applies an account's current contract to its tickets that are not closed (key: the account id).</summary>

@@ -268,8 +268,8 @@ internal sealed class TicketGrain(
         var current = state;
         var terms = command.Contract;
         var changes = new List<string>();
-        var policyChanged = !SameJson(current.Sla!.Policy, terms.SlaPolicy);
-        var calendarChanged = !SameJson(current.Calendar, terms.Calendar);
+        var policyChanged = !TicketJson.Same(current.Sla!.Policy, terms.SlaPolicy);
+        var calendarChanged = !TicketJson.Same(current.Calendar, terms.Calendar);
         if (policyChanged)
         {
             changes.Add("SLA policy");
@@ -313,9 +313,6 @@ internal sealed class TicketGrain(
         }]);
         return View();
     }
-
-    private static bool SameJson<T>(T a, T b) =>
-        System.Text.Json.JsonSerializer.Serialize(a, TicketJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, TicketJson.Options);
 
     public async Task<TicketView> ChangePriority(ChangePriority command)
     {
@@ -438,7 +435,7 @@ internal sealed class TicketGrain(
                         new OutboundMail(message.Recipient, message.Subject, message.Body, null, "vendor-escalation", new Dictionary<string, string>
                         {
                             ["Message-ID"] = $"<vendor-{message.Id}@supportplatform>",
-                            ["References"] = $"<ticket-{ticketId}@supportplatform>",
+                            ["References"] = MailThreads.TicketThread(ticketId),
                         }),
                         transaction,
                         CancellationToken.None);

@@ -17,4 +17,7 @@ internal static class TicketJson
 
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    /// <summary>Whether two values (e.g. contract terms holding lists) are equal by content: their JSON is the same.</summary>
+    public static bool Same<T>(T a, T b) => JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options);
 }

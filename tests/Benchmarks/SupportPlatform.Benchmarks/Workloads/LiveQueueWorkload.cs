@@ -59,9 +59,10 @@ internal sealed class LiveQueueWorkload : IWorkload
             var plain = await Phase(http, tickets, recorder, duration, cancellationToken);
             context.Log.WriteLine($"  without a frozen client: p50 {plain.P50:0.0} ms, p99 {plain.P99:0.0} ms, {plain.Missing} deliveries missing");
 
-            using var frozen = await FrozenClient.ConnectAsync(host.BaseAddress, token);
+            using var frozen = await FrozenHubClient.ConnectAsync(host.BaseAddress, token);
             var withFrozen = await Phase(http, tickets, recorder, duration, cancellationToken);
-            var frozenClosed = await frozen.IsClosedByServerAsync(TimeSpan.FromSeconds(5));
+            frozen.StopPinging();
+            var frozenClosed = await frozen.WaitClosedAsync(TimeSpan.FromSeconds(5));
             context.Log.WriteLine($"  with a frozen client: p50 {withFrozen.P50:0.0} ms, p99 {withFrozen.P99:0.0} ms, {withFrozen.Missing} deliveries missing");
 
             return
@@ -208,106 +209,6 @@ internal sealed class LiveQueueWorkload : IWorkload
                 ["p99"] = Ms(P99),
                 ["max"] = Ms(Latencies.Length == 0 ? double.NaN : Latencies[^1]),
             };
-        }
-    }
-
-    /// <summary>A client that subscribes to the queue, then never reads again but keeps pinging (so it looks alive).</summary>
-    private sealed class FrozenClient : IDisposable
-    {
-        private const char Separator = '\u001e';
-        private readonly ClientWebSocket socket;
-        private readonly CancellationTokenSource stop = new();
-
-        private FrozenClient(ClientWebSocket socket) => this.socket = socket;
-
-        public long Drained { get; private set; }
-
-        public static async Task<FrozenClient> ConnectAsync(Uri baseAddress, string token)
-        {
-            var handler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, cancellationToken) =>
-                {
-                    var raw = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-                    await raw.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(raw, ownsSocket: true);
-                },
-            };
-            var socket = new ClientWebSocket();
-            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
-            await socket.ConnectAsync(new UriBuilder(new Uri(baseAddress, "/hubs/live")) { Scheme = "ws" }.Uri, new HttpMessageInvoker(handler), CancellationToken.None);
-            var client = new FrozenClient(socket);
-            await client.Send("{\"protocol\":\"json\",\"version\":1}");
-            await client.ReadUntil("{}");
-            await client.Send("{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeQueue\",\"arguments\":[null]}");
-            await client.ReadUntil("\"type\":3");
-            _ = client.Ping();
-            return client;
-        }
-
-        /// <summary>Drains what was waiting; true when the server had closed the connection.</summary>
-        public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
-        {
-            stop.Cancel();
-            using var cts = new CancellationTokenSource(timeout);
-            var buffer = new byte[64 * 1024];
-            try
-            {
-                while (true)
-                {
-                    var result = await socket.ReceiveAsync(buffer, cts.Token);
-                    Drained += result.Count;
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return true;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            catch (WebSocketException)
-            {
-                return true;
-            }
-        }
-
-        public void Dispose()
-        {
-            stop.Cancel();
-            socket.Abort();
-            socket.Dispose();
-            stop.Dispose();
-        }
-
-        private async Task Ping()
-        {
-            try
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), stop.Token);
-                    await Send("{\"type\":6}");
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
-            {
-            }
-        }
-
-        private Task Send(string message) => socket.SendAsync(Encoding.UTF8.GetBytes(message + Separator), WebSocketMessageType.Text, true, CancellationToken.None);
-
-        private async Task ReadUntil(string marker)
-        {
-            var buffer = new byte[16 * 1024];
-            var text = new StringBuilder();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (!text.ToString().Contains(marker, StringComparison.Ordinal))
-            {
-                var result = await socket.ReceiveAsync(buffer, cts.Token);
-                text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-            }
         }
     }
 }

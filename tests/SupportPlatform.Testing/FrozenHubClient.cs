@@ -2,22 +2,22 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
-namespace SupportPlatform.LiveQueue.Tests.Infrastructure;
+namespace SupportPlatform.Testing;
 
 /// <summary>
 /// A SignalR client (JSON protocol spoken by hand) that subscribes to the queue and then stops reading, as a frozen
 /// browser tab would, but keeps sending pings so the server cannot tell it is gone. Its socket's receive buffer is
-/// tiny so that back-pressure reaches the server quickly.
+/// tiny so that back-pressure reaches the server quickly. Used by the live-queue tests and benchmark.
 /// </summary>
-public sealed class FrozenClient : IDisposable
+public sealed class FrozenHubClient : IDisposable
 {
     private const char Separator = '\u001e';
     private readonly ClientWebSocket socket;
     private readonly CancellationTokenSource stop = new();
 
-    private FrozenClient(ClientWebSocket socket) => this.socket = socket;
+    private FrozenHubClient(ClientWebSocket socket) => this.socket = socket;
 
-    public static async Task<FrozenClient> ConnectAsync(Uri baseAddress, string token)
+    public static async Task<FrozenHubClient> ConnectAsync(Uri baseAddress, string token)
     {
         var handler = new SocketsHttpHandler
         {
@@ -32,7 +32,7 @@ public sealed class FrozenClient : IDisposable
         socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         var url = new UriBuilder(new Uri(baseAddress, "/hubs/live")) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
         await socket.ConnectAsync(url, new HttpMessageInvoker(handler), CancellationToken.None);
-        var client = new FrozenClient(socket);
+        var client = new FrozenHubClient(socket);
         await client.SendAsync("{\"protocol\":\"json\",\"version\":1}");
         await client.ReadUntilAsync("{}");
         await client.SendAsync("{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeQueue\",\"arguments\":[null]}");
@@ -41,10 +41,13 @@ public sealed class FrozenClient : IDisposable
         return client;
     }
 
-    /// <summary>Reads (and discards) everything the server had sent until the server closes the connection.</summary>
+    /// <summary>Bytes read by <see cref="WaitClosedAsync"/>: what had been waiting for this client.</summary>
     public long Drained { get; private set; }
 
+    /// <summary>Stops the pings, so that the client no longer looks alive.</summary>
+    public void StopPinging() => stop.Cancel();
 
+    /// <summary>Reads (and discards) everything the server had sent; true when the server closed the connection within <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitClosedAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
