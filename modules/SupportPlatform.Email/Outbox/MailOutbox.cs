@@ -87,8 +87,23 @@ internal sealed class MailSignal
         }
     }
 
-    /// <summary>Wakes after a short delay, for messages whose transaction commits after the enqueue call.</summary>
-    public void WakeSoon() => _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ => Wake(), TaskScheduler.Default);
+    private int wakeScheduled;
+
+    /// <summary>
+    /// Wakes after a short delay, for messages whose transaction commits after the enqueue call. Calls while a wake-up
+    /// is already scheduled share it (one timer, not one per message, when tickets pour in).
+    /// </summary>
+    public void WakeSoon()
+    {
+        if (Interlocked.Exchange(ref wakeScheduled, 1) == 0)
+        {
+            _ = Task.Delay(TimeSpan.FromMilliseconds(200)).ContinueWith(_ =>
+            {
+                Volatile.Write(ref wakeScheduled, 0);
+                Wake();
+            }, TaskScheduler.Default);
+        }
+    }
 
     public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => wake.WaitAsync(timeout, cancellationToken);
 }
