@@ -12,4 +12,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers an <see cref="IPluginBackgroundService"/>.</summary>
     public const string BackgroundService = "background-service";
+
+    /// <summary>The plugin registers an <see cref="Webhooks.IWebhookHandler"/>, reached at <c>/hooks/&lt;plugin id&gt;/...</c>.</summary>
+    public const string Webhook = "webhook";
 }
