@@ -66,7 +66,7 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
     private static readonly HashSet<string> Anonymous =
     [
         "GET /health/live", "GET /health/ready", "POST /api/auth/signin", "POST /api/auth/link", "GET /api/auth/antiforgery",
-        "GET /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
+        "GET /auth/link/{token}", "POST /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
     ];
 
     /// <summary>Endpoints a client user may use successfully: about themselves, or their own account's tickets (scoped by the handler).</summary>
