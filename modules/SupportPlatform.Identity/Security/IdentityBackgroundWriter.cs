@@ -13,6 +13,8 @@ internal sealed partial class IdentityBackgroundWriter(AuditLog audit, AuditStor
 {
     public static readonly TimeSpan UsageInterval = TimeSpan.FromSeconds(30);
     private const int BatchSize = 500;
+    private readonly SemaphoreSlim flushing = new(1, 1);
+    private readonly List<PendingAudit> unwritten = new(BatchSize);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -62,21 +64,40 @@ internal sealed partial class IdentityBackgroundWriter(AuditLog audit, AuditStor
         }
     }
 
-    /// <summary>Writes every queued audit entry now (tests and shutdown).</summary>
+    /// <summary>
+    /// Writes every queued audit entry now, in batches, and releases the requests waiting for them. A batch that
+    /// fails to write is kept (its requests keep waiting) and is the first written on the next attempt.
+    /// </summary>
     public async Task FlushAuditAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<AuditEntry>(BatchSize);
-        while (audit.Queued.TryRead(out var entry))
+        await flushing.WaitAsync(cancellationToken);
+        try
         {
-            batch.Add(entry);
-            if (batch.Count == BatchSize)
+            while (true)
             {
-                await auditStore.WriteAsync(batch, cancellationToken);
-                batch.Clear();
+                while (unwritten.Count < BatchSize && audit.Queued.TryRead(out var pending))
+                {
+                    unwritten.Add(pending);
+                }
+
+                if (unwritten.Count == 0)
+                {
+                    return;
+                }
+
+                await auditStore.WriteAsync([.. unwritten.Select(p => p.Entry)], cancellationToken);
+                foreach (var pending in unwritten)
+                {
+                    pending.Stored.TrySetResult();
+                }
+
+                unwritten.Clear();
             }
         }
-
-        await auditStore.WriteAsync(batch, cancellationToken);
+        finally
+        {
+            flushing.Release();
+        }
     }
 
     public Task FlushUsageAsync(CancellationToken cancellationToken) => tokens.WriteLastUsedAsync(usage.Drain(), cancellationToken);

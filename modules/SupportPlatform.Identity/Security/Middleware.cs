@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using SupportPlatform.Core.Security;
 using SupportPlatform.Identity.Api;
 
@@ -57,23 +58,49 @@ internal sealed class CsrfMiddleware(RequestDelegate next, IAntiforgery antiforg
 
 /// <summary>
 /// The generic audit of administrative changes: every successful POST, PUT, PATCH or DELETE by staff under <c>/api</c>
-/// is recorded with actor, method, route, the ids in the route and the status (queued, written in batches). Endpoints
+/// is recorded with actor, method, route, the ids in the route and the status, stored (in a batch shared with
+/// concurrent requests) before the answer is sent. Endpoints
 /// that write their own, more precise entries (users, roles, tokens, sign-in) are marked <see cref="ExplicitlyAudited"/>.
 /// </summary>
-internal sealed class RequestAuditMiddleware(RequestDelegate next, AuditLog audit)
+internal sealed partial class RequestAuditMiddleware(RequestDelegate next, AuditLog audit, ILogger<RequestAuditMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(10);
+
+    public Task InvokeAsync(HttpContext context)
     {
-        await next(context);
-        if (context.Response.StatusCode is >= 200 and < 300
-            && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
-            && context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
-            && context.User.IsStaff()
-            && context.GetEndpoint()?.Metadata.GetMetadata<ExplicitlyAudited>() is null)
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+            && context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
-            var values = context.Request.RouteValues;
-            var target = values.Count == 0 ? null : JsonSerializer.Serialize(values.ToDictionary(v => v.Key, v => v.Value?.ToString()));
-            await audit.EnqueueAsync(audit.Entry(context, context.User, "request", target, null, context.Response.StatusCode));
+            // Before the answer leaves: the entry is stored (with its batch) before the caller learns the change succeeded.
+            context.Response.OnStarting(() => AuditAsync(context));
+        }
+
+        return next(context);
+    }
+
+    private async Task AuditAsync(HttpContext context)
+    {
+        if (context.Response.StatusCode is < 200 or >= 300
+            || !context.User.IsStaff()
+            || context.GetEndpoint()?.Metadata.GetMetadata<ExplicitlyAudited>() is not null)
+        {
+            return;
+        }
+
+        var values = context.Request.RouteValues;
+        var target = values.Count == 0 ? null : JsonSerializer.Serialize(values.ToDictionary(v => v.Key, v => v.Value?.ToString()));
+        try
+        {
+            await audit.StoreInBatchAsync(audit.Entry(context, context.User, "request", target, null, context.Response.StatusCode), CancellationToken.None)
+                .WaitAsync(StoreTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // The database is failing; the change itself was stored. The entry stays queued and is written when it recovers.
+            LogAuditSlow(logger, context.Request.Method, context.Request.Path, StoreTimeout);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The audit entry of {Method} {Path} was not stored within {Timeout}; answering anyway, it stays queued")]
+    private static partial void LogAuditSlow(ILogger logger, string method, string path, TimeSpan timeout);
 }
