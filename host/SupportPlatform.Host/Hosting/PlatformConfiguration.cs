@@ -14,7 +14,9 @@ internal sealed record PlatformConfiguration(
     string DataPath,
     DatabaseSettings Database,
     ClusterSettings Cluster,
-    string PluginsPath)
+    string PluginsPath,
+    IReadOnlyList<IPAddress> TrustedProxies,
+    IReadOnlyList<System.Net.IPNetwork> TrustedNetworks)
 {
     public const string Section = "SupportPlatform";
 
@@ -39,12 +41,14 @@ internal sealed record PlatformConfiguration(
             ? Path.Combine(dataPath, "plugins")
             : Path.GetFullPath(pluginsPath, contentRoot);
 
+        var (proxies, networks) = ReadTrustedProxies(section.GetSection("ReverseProxy"), errors);
+
         if (errors.Count > 0)
         {
             throw new PlatformConfigurationException(errors);
         }
 
-        return new PlatformConfiguration(dataPath, database!, cluster!, pluginsPath);
+        return new PlatformConfiguration(dataPath, database!, cluster!, pluginsPath, proxies, networks);
     }
 
     private static DatabaseSettings? ReadDatabase(IConfigurationSection section, string dataPath, List<string> errors)
@@ -136,6 +140,39 @@ internal sealed record PlatformConfiguration(
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// <c>ReverseProxy:TrustedProxies</c>: the addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/24</c>) of the reverse
+    /// proxies whose <c>X-Forwarded-For</c>/<c>X-Forwarded-Proto</c> are believed; a list, or one comma-separated string.
+    /// </summary>
+    private static (IReadOnlyList<IPAddress> Proxies, IReadOnlyList<System.Net.IPNetwork> Networks) ReadTrustedProxies(IConfigurationSection section, List<string> errors)
+    {
+        var entries = section.GetSection("TrustedProxies").GetChildren().Select(c => c.Value).ToList();
+        if (section["TrustedProxies"] is { Length: > 0 } single)
+        {
+            entries.AddRange(single.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        var proxies = new List<IPAddress>();
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var entry in entries.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e!.Trim()))
+        {
+            if (entry.Contains('/', StringComparison.Ordinal) && System.Net.IPNetwork.TryParse(entry, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (!entry.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(entry, out var address))
+            {
+                proxies.Add(address);
+            }
+            else
+            {
+                errors.Add(Problem(section, "TrustedProxies", entry, "an IP address (10.0.0.5) or a network in CIDR form (10.0.0.0/24)"));
+            }
+        }
+
+        return (proxies, networks);
     }
 
     private static int? Port(IConfigurationSection section, string key, int fallback, List<string> errors)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
 using OpenTelemetry.Metrics;
 using SupportPlatform.Core;
 using SupportPlatform.Plugins.Hosting;
@@ -63,6 +64,28 @@ internal static class PlatformHost
 
     public static WebApplication MapSupportPlatform(this WebApplication app)
     {
+        var platform = app.Services.GetRequiredService<PlatformConfiguration>();
+        if (platform.TrustedProxies.Count > 0 || platform.TrustedNetworks.Count > 0)
+        {
+            // Behind a reverse proxy: the client's address (rate limits, lockout, audit) and scheme come from the
+            // proxy's headers, believed only from the configured proxies. Host is not taken from headers (links and
+            // webhook URLs use the configured public URL instead).
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in platform.TrustedProxies)
+            {
+                forwarded.KnownProxies.Add(proxy);
+            }
+
+            foreach (var network in platform.TrustedNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

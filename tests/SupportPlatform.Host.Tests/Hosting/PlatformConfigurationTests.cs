@@ -39,6 +39,7 @@ public sealed class PlatformConfigurationTests
     [InlineData("SupportPlatform:Database:Provider", "Oracle", "'Sqlite' (embedded, the default) or 'PostgreSql'")]
     [InlineData("SupportPlatform:Cluster:AdvertisedAddress", "not-an-ip", "an IP address")]
     [InlineData("SupportPlatform:Cluster:ClusterId", "has spaces", "letters, digits")]
+    [InlineData("SupportPlatform:ReverseProxy:TrustedProxies", "10.0.0.0/99", "a network in CIDR form")]
     public void Load_BadValue_MessageNamesKeyValueAndExpectation(string key, string value, string expected)
     {
         var ex = Assert.Throws<PlatformConfigurationException>(() => Load((key, value)));
@@ -46,6 +47,19 @@ public sealed class PlatformConfigurationTests
         var problem = Assert.Single(ex.Problems);
         Assert.StartsWith(key + " is '" + value + "'", problem, StringComparison.Ordinal);
         Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TrustedProxiesListAndString_AddressesAndNetworks()
+    {
+        var list = Load(("SupportPlatform:ReverseProxy:TrustedProxies:0", "10.0.0.5"), ("SupportPlatform:ReverseProxy:TrustedProxies:1", "192.168.0.0/16"));
+        var text = Load(("SupportPlatform:ReverseProxy:TrustedProxies", "::1, 10.1.0.0/24"));
+
+        Assert.Equal(["10.0.0.5"], list.TrustedProxies.Select(p => p.ToString()));
+        Assert.Equal(["192.168.0.0/16"], list.TrustedNetworks.Select(n => n.ToString()));
+        Assert.Equal(["::1"], text.TrustedProxies.Select(p => p.ToString()));
+        Assert.Equal(["10.1.0.0/24"], text.TrustedNetworks.Select(n => n.ToString()));
+        Assert.Empty(Load().TrustedProxies);
     }
 
     [Fact]

@@ -53,6 +53,30 @@ public sealed class ProcessTests
         Assert.DoesNotContain("   at ", host.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task BehindTrustedProxy_ClientAddressComesFromForwardedFor()
+    {
+        using var data = new TempDirectory();
+        var environment = HostProcess.Environment(data.Path);
+        environment["SupportPlatform__ReverseProxy__TrustedProxies"] = "127.0.0.1, ::1";
+        await using var host = HostProcess.Start(environment);
+        await host.WaitReadyAsync(StartTimeout);
+        using var admin = await host.CreateStaffClientAsync("admin");
+
+        using var viaProxy = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, "/api/auth/signin"))
+        {
+            Content = JsonContent.Create(new { email = "nobody@proxy.example", password = "wrong password 1" }),
+        };
+        viaProxy.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        using var anonymous = new HttpClient();
+        using var refused = await anonymous.SendAsync(viaProxy);
+        var audit = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/audit?action=signin.failed");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray());
+        Assert.Equal("203.0.113.9", entry.GetProperty("ip").GetString());
+    }
+
     private static async Task WaitForMembers(HttpClient client, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
