@@ -214,7 +214,7 @@ public sealed record AllowanceBalance
     /// <summary>The billable amount of the overage at the contract's rate.</summary>
     [Id(9)] public required Money OverageAmount { get; init; }
 
-    /// <summary>Used share of the allowance, 0..n (0.8 = 80%).</summary>
+    /// <summary>Used share of the allowance, 0..n (0.8 = 80%); 0 when the contract has no allowance (all time is overage).</summary>
     [Id(10)] public required double UsedShare { get; init; }
 
     /// <summary>True once the period has ended: its figures stay as they are, for reports and invoices.</summary>

@@ -246,7 +246,7 @@ internal sealed class AllowanceStore(IDatabase database, IEnumerable<IAllowanceO
         RemainingMinutes = Math.Max(0, row.AllowanceMinutes - row.UsedMinutes),
         OverageMinutes = row.OverageMinutes,
         OverageAmount = new Money(row.OverageAmountMinor / 100m, row.Currency),
-        UsedShare = row.AllowanceMinutes == 0 ? (row.UsedMinutes == 0 ? 0 : double.PositiveInfinity) : Math.Round((double)row.UsedMinutes / row.AllowanceMinutes, 4),
+        UsedShare = row.AllowanceMinutes == 0 ? 0 : Math.Round((double)row.UsedMinutes / row.AllowanceMinutes, 4),
         Closed = now.ToUnixTimeMilliseconds() >= row.EndsAtMs,
     };
 
