@@ -25,6 +25,7 @@ public sealed class PhoneModule : IModule
         services.AddSingleton<CallRouter>();
         services.AddSingleton<SupportPlatform.Sdk.Telephony.ITelephonyService, TelephonyService>();
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAllowanceObserver, AllowanceNotifier>();
+        services.AddSingleton<IHousekeepingTask, SupportPlatform.Phone.Grains.PendingCallsTask>();
     }
 
     /// <inheritdoc />

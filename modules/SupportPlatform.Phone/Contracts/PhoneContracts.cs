@@ -87,6 +87,10 @@ public interface ICallGrain : IGrainWithStringKey
     [Alias("assign-account")]
     Task<CallView> AssignAccount(string accountId, string? contactId);
 
+    /// <summary>Finishes follow-up work a failure interrupted (housekeeping calls it); returns the call.</summary>
+    [Alias("resume")]
+    Task<CallView?> Resume();
+
     /// <summary>The call, or null when it is unknown.</summary>
     [Alias("get")]
     Task<CallView?> Get();

@@ -40,6 +40,16 @@ internal sealed class CallGrain(
 
     public Task<CallView?> Get() => Task.FromResult(state?.View());
 
+    public async Task<CallView?> Resume()
+    {
+        if (state is not null)
+        {
+            await CompleteAsync();
+        }
+
+        return state?.View();
+    }
+
     public async Task<CallFactResult> Apply(CallFact fact)
     {
         if (state is not null && state.AppliedEvents.Contains(fact.EventId))

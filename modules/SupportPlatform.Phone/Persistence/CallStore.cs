@@ -49,6 +49,13 @@ internal sealed record CallState
         : NotAnswered || EndedAt is not null ? CallOutcome.Missed
         : CallOutcome.Ringing;
 
+    /// <summary>Whether something the facts call for is not done yet (see the call grain).</summary>
+    public bool Pending =>
+        AccountId is not null
+        && ((TalkDuration is not null && (TicketId is null || !CallCommented || CountedMinutes is null))
+            || (HasVoicemail && TalkDuration is null && TicketId is null)
+            || (HasVoicemail && TicketId is not null && Transcription is not null && !TranscriptionAdded));
+
     public CallView View() => new()
     {
         Id = Id,
@@ -109,6 +116,7 @@ internal sealed class CallStore(IDatabase database, Serializer<CallState> serial
             recording = state.RecordingUrl,
             ticket = state.TicketId,
             triage = state.AccountId is null ? 1 : 0,
+            pending = state.Pending ? 1 : 0,
             now = now.ToUnixTimeMilliseconds(),
             version = expected + 1,
             expected,
@@ -118,14 +126,14 @@ internal sealed class CallStore(IDatabase database, Serializer<CallState> serial
             expected == 0
                 ? """
                   INSERT INTO sp_calls (id, provider, account_id, contact_id, agent_id, from_number, to_number, started_at_ms, answered_at_ms, ended_at_ms,
-                                        talk_seconds, outcome, recording_url, ticket_id, triage, updated_at_ms, version, state)
-                  VALUES (@id, @provider, @account, @contact, @agent, @from, @to, @started, @answered, @ended, @talk, @outcome, @recording, @ticket, @triage, @now, @version, @state)
+                                        talk_seconds, outcome, recording_url, ticket_id, triage, pending, updated_at_ms, version, state)
+                  VALUES (@id, @provider, @account, @contact, @agent, @from, @to, @started, @answered, @ended, @talk, @outcome, @recording, @ticket, @triage, @pending, @now, @version, @state)
                   ON CONFLICT (id) DO NOTHING
                   """
                 : """
                   UPDATE sp_calls SET account_id = @account, contact_id = @contact, agent_id = @agent, from_number = @from, to_number = @to,
                     started_at_ms = @started, answered_at_ms = @answered, ended_at_ms = @ended, talk_seconds = @talk, outcome = @outcome,
-                    recording_url = @recording, ticket_id = @ticket, triage = @triage, updated_at_ms = @now, version = @version, state = @state
+                    recording_url = @recording, ticket_id = @ticket, triage = @triage, pending = @pending, updated_at_ms = @now, version = @version, state = @state
                   WHERE id = @id AND version = @expected
                   """,
             row,
@@ -161,6 +169,15 @@ internal sealed class CallStore(IDatabase database, Serializer<CallState> serial
             """,
             new { accountId, triage = triage is null ? (int?)null : triage.Value ? 1 : 0, limit });
         return [.. rows.Select(r => serializer.Deserialize(r)!.View())];
+    }
+
+    /// <summary>Calls with follow-up work not done, untouched since <paramref name="before"/>.</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(DateTimeOffset before, int limit)
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<string>(
+            "SELECT id FROM sp_calls WHERE pending = 1 AND updated_at_ms < @before ORDER BY updated_at_ms LIMIT @limit",
+            new { before = before.ToUnixTimeMilliseconds(), limit })];
     }
 
     public async Task<IReadOnlyList<PhoneAgent>> AgentsAsync()

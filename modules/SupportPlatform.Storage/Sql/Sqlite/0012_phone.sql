@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS sp_calls
     recording_url  text   NULL,
     ticket_id      bigint NULL,
     triage         int    NOT NULL,
+    pending        int    NOT NULL,
     updated_at_ms  bigint NOT NULL,
     version        bigint NOT NULL,
     state          BLOB   NOT NULL
@@ -97,6 +98,8 @@ CREATE TABLE IF NOT EXISTS sp_calls
 
 CREATE INDEX IF NOT EXISTS ix_sp_calls_started ON sp_calls (started_at_ms);
 CREATE INDEX IF NOT EXISTS ix_sp_calls_account ON sp_calls (account_id, started_at_ms);
+-- Calls whose follow-up (ticket, note, count, transcription) is not done yet; housekeeping resumes them.
+CREATE INDEX IF NOT EXISTS ix_sp_calls_pending ON sp_calls (pending, updated_at_ms);
 
 -- Call events already applied (provider event ids), so a repeated callback changes nothing.
 CREATE TABLE IF NOT EXISTS sp_call_events
