@@ -15,8 +15,13 @@ public sealed class AccountsModule : IModule
     public string Name => "Accounts";
 
     /// <inheritdoc />
-    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment) =>
+    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<AllowanceStore>();
+        services.AddSingleton<SupportPlatform.Accounts.Contracts.IBillableLines>(sp => sp.GetRequiredService<AllowanceStore>());
+        services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountPhoneDirectory>(sp => sp.GetRequiredService<AllowanceStore>());
+    }
 
     /// <inheritdoc />
     public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapAccountsApi();

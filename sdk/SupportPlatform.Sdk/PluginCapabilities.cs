@@ -15,4 +15,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers an <see cref="Webhooks.IWebhookHandler"/>, reached at <c>/hooks/&lt;plugin id&gt;/...</c>.</summary>
     public const string Webhook = "webhook";
+
+    /// <summary>The plugin is a telephony adapter: it routes calls and reports call events through <see cref="Telephony.ITelephonyService"/>.</summary>
+    public const string Telephony = "telephony";
 }

@@ -21,6 +21,16 @@ public sealed record ContractTerms
     /// <summary>A resolved ticket closes after this quiet period (default 3 days).</summary>
     [Id(3)] public TimeSpan CloseAfter { get; init; } = TimeSpan.FromDays(3);
 
+    [Id(4)] private PhoneTerms? phone;
+
+    /// <summary>Phone support: monthly allowance, rounding, overage rate, numbers, voicemail targets (default: <see cref="PhoneTerms.Reference"/>).</summary>
+    public PhoneTerms Phone
+    {
+        // Accounts stored before phone terms existed read as the reference terms.
+        get => phone ?? PhoneTerms.Reference;
+        init => phone = value;
+    }
+
     /// <summary>The reference contract in <paramref name="timeZoneId"/>: weekdays 09:00–17:00, the reference SLA policy.</summary>
     public static ContractTerms Reference(string timeZoneId) => new()
     {
@@ -65,6 +75,23 @@ public interface IClientAccountGrain : IGrainWithStringKey
     /// <summary>The account, or null when it does not exist.</summary>
     [Alias("get")]
     Task<AccountView?> Get();
+
+    /// <summary>
+    /// Counts support time against the allowance of the billing period in which it started (a call that runs past the
+    /// period's end counts wholly in the period it started in). Idempotent per <see cref="RecordUsage.UsageId"/>. Time
+    /// beyond the allowance becomes billable lines; reaching 80% and 100% tells the <see cref="IAllowanceObserver"/>s,
+    /// once per period. Throws <see cref="AccountRuleException"/> when the account does not exist.
+    /// </summary>
+    [Alias("record-usage")]
+    Task<UsageResult> RecordUsage(RecordUsage usage);
+
+    /// <summary>The balance of the billing period holding <paramref name="at"/> (now when null).</summary>
+    [Alias("balance")]
+    Task<AllowanceBalance?> GetBalance(DateTimeOffset? at);
+
+    /// <summary>Every period with recorded usage, newest first; past ones are closed.</summary>
+    [Alias("periods")]
+    Task<IReadOnlyList<AllowanceBalance>> GetPeriods();
 }
 
 /// <summary>Grain keys of accounts.</summary>

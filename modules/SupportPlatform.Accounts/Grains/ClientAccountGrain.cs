@@ -3,7 +3,7 @@ using SupportPlatform.Sla.Contracts;
 
 namespace SupportPlatform.Accounts.Grains;
 
-internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock, IEnumerable<IAccountObserver> observers) : Grain, IClientAccountGrain
+internal sealed class ClientAccountGrain(AccountStore store, AllowanceStore allowance, TimeProvider clock, IEnumerable<IAccountObserver> observers) : Grain, IClientAccountGrain
 {
     private readonly IAccountObserver[] observers = [.. observers];
 
@@ -38,6 +38,7 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock,
         {
             problems.AddRange(contract.SlaPolicy.Validate().Select(p => "SLA policy: " + p));
             problems.AddRange(contract.Calendar.Validate().Select(p => "Calendar: " + p));
+            problems.AddRange(contract.Phone.Validate().Select(p => "Phone: " + p));
             if (contract.ReopenWindow < TimeSpan.Zero || contract.CloseAfter < TimeSpan.Zero)
             {
                 problems.Add("The reopen window and the close-after period cannot be negative.");
@@ -61,8 +62,9 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock,
             Version = (account?.Version ?? 0) + 1,
         };
         var before = account;
-        if (!await store.SaveAsync(next, account?.Version ?? 0, observers.Length == 0 ? null : async transaction =>
+        if (!await store.SaveAsync(next, account?.Version ?? 0, async transaction =>
             {
+                await AllowanceStore.WriteNumbersAsync(transaction, next);
                 foreach (var observer in observers)
                 {
                     await observer.OnAccountChangedAsync(before, next, transaction, CancellationToken.None);
@@ -78,4 +80,36 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock,
     }
 
     public Task<AccountView?> Get() => Task.FromResult(account);
+
+    public async Task<UsageResult> RecordUsage(RecordUsage usage)
+    {
+        var current = account ?? throw new AccountRuleException([$"Account '{Id}' does not exist."]);
+        if (string.IsNullOrWhiteSpace(usage.UsageId) || usage.UsageId.Length > 200)
+        {
+            throw new AccountRuleException(["A usage needs an id of 1 to 200 characters (e.g. the call's id)."]);
+        }
+
+        if (usage.Duration < TimeSpan.Zero || usage.Duration > TimeSpan.FromHours(24))
+        {
+            throw new AccountRuleException(["A usage lasts 0 to 24 hours."]);
+        }
+
+        return await allowance.RecordAsync(current, usage, clock.GetUtcNow());
+    }
+
+    public async Task<AllowanceBalance?> GetBalance(DateTimeOffset? at)
+    {
+        if (account is null)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var instant = at ?? now;
+        return await allowance.BalanceAsync(Id, BillingPeriods.For(account.TimeZone, instant).Label, now)
+            ?? AllowanceStore.Empty(account, instant, now);
+    }
+
+    public async Task<IReadOnlyList<AllowanceBalance>> GetPeriods() =>
+        account is null ? [] : await allowance.PeriodsAsync(Id, clock.GetUtcNow());
 }

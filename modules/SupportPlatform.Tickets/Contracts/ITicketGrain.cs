@@ -22,7 +22,11 @@ public interface ITicketGrain : IGrainWithIntegerKey
     [Alias("history")]
     Task<IReadOnlyList<TicketHistoryEntry>> GetHistory(bool includeMerged);
 
-    /// <summary>Adds a public reply or internal note. A client reply to a resolved ticket reopens it within the reopen window, else opens a follow-up.</summary>
+    /// <summary>
+    /// Adds a public reply or internal note. A client reply to a resolved ticket reopens it within the reopen window, else
+    /// opens a follow-up. A staff comment on the <see cref="TicketChannel.Phone"/> channel (a call with the client) counts
+    /// as a response (first or next) even when it is an internal note.
+    /// </summary>
     [Alias("comment")]
     Task<CommentResult> AddComment(AddComment command);
 

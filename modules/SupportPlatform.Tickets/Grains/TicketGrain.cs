@@ -107,7 +107,7 @@ internal sealed class TicketGrain(
             UpdatedAt = now,
             FollowUpOf = command.FollowUpOf,
             Related = command.FollowUpOf is { } origin ? [origin] : [],
-            Sla = SlaState.Create(createdAt, command.Priority, account.Contract.SlaPolicy),
+            Sla = SlaState.Create(createdAt, command.Priority, PolicyFor(command.Channel, account.Contract)),
             Calendar = account.Contract.Calendar,
             ReopenWindow = account.Contract.ReopenWindow,
             CloseAfter = account.Contract.CloseAfter,
@@ -145,6 +145,10 @@ internal sealed class TicketGrain(
 
         return View();
     }
+
+    /// <summary>A voicemail ticket runs on the contract's voicemail response targets; every other ticket on its SLA policy.</summary>
+    private static SlaPolicy PolicyFor(TicketChannel channel, ContractTerms terms) =>
+        channel == TicketChannel.Voicemail ? terms.Phone.VoicemailPolicy(terms.SlaPolicy) : terms.SlaPolicy;
 
     public Task<TicketView?> Get() => Task.FromResult(state is null ? null : View());
 
@@ -192,7 +196,8 @@ internal sealed class TicketGrain(
         };
         var next = current with { CommentIds = [.. current.CommentIds, commentId] };
 
-        if (command.Actor.Kind == ActorKind.Staff && command.Visibility == CommentVisibility.Public)
+        // A staff note on the phone channel records a call with the client: a response, like a public reply.
+        if (command.Actor.Kind == ActorKind.Staff && (command.Visibility == CommentVisibility.Public || command.Channel == TicketChannel.Phone))
         {
             next = next with { FirstResponseAt = next.FirstResponseAt ?? now, Sla = next.Sla!.RecordStaffResponse(now, next.Calendar!) };
             if (next.Status == TicketStatus.New)
@@ -268,7 +273,8 @@ internal sealed class TicketGrain(
         var current = state;
         var terms = command.Contract;
         var changes = new List<string>();
-        var policyChanged = !TicketJson.Same(current.Sla!.Policy, terms.SlaPolicy);
+        var policy = PolicyFor(current.Channel, terms);
+        var policyChanged = !TicketJson.Same(current.Sla!.Policy, policy);
         var calendarChanged = !TicketJson.Same(current.Calendar, terms.Calendar);
         if (policyChanged)
         {
@@ -296,7 +302,7 @@ internal sealed class TicketGrain(
             Calendar = terms.Calendar,
             ReopenWindow = terms.ReopenWindow,
             CloseAfter = terms.CloseAfter,
-            Sla = policyChanged || calendarChanged ? current.Sla!.ChangePolicy(clock.GetUtcNow(), terms.SlaPolicy, terms.Calendar) : current.Sla,
+            Sla = policyChanged || calendarChanged ? current.Sla!.ChangePolicy(clock.GetUtcNow(), policy, terms.Calendar) : current.Sla,
         };
         if (changes.Count == 0)
         {
