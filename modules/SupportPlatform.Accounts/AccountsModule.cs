@@ -15,8 +15,11 @@ public sealed class AccountsModule : IModule
     public string Name => "Accounts";
 
     /// <inheritdoc />
-    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment) =>
+    public void AddServices(IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountDirectory>(sp => sp.GetRequiredService<AccountStore>());
+    }
 
     /// <inheritdoc />
     public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapAccountsApi();

@@ -28,6 +28,8 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountObserver, SupportPlatform.Tickets.Grains.AccountContractObserver>();
         services.AddSingleton(AttachmentOptions.Read(configuration, environment));
         services.AddSingleton<AttachmentStore>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketAttachments, TicketAttachments>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers>(sp => sp.GetRequiredService<TicketStore>());
     }
 
     /// <inheritdoc />

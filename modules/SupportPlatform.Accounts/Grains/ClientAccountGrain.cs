@@ -44,6 +44,22 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock,
             }
         }
 
+        var domains = new List<string>();
+        foreach (var domain in definition.EmailDomains ?? account?.EmailDomains ?? [])
+        {
+            if (EmailDomains.Normalize(domain) is { } normal)
+            {
+                if (!domains.Contains(normal, StringComparer.Ordinal))
+                {
+                    domains.Add(normal);
+                }
+            }
+            else
+            {
+                problems.Add($"Email domain '{domain}' is not a domain name such as 'client.example'.");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new AccountRuleException(problems);
@@ -59,10 +75,18 @@ internal sealed class ClientAccountGrain(AccountStore store, TimeProvider clock,
             CreatedAt = account?.CreatedAt ?? now,
             UpdatedAt = now,
             Version = (account?.Version ?? 0) + 1,
+            EmailDomains = domains,
         };
         var before = account;
-        if (!await store.SaveAsync(next, account?.Version ?? 0, observers.Length == 0 ? null : async transaction =>
+        var taken = await store.DomainsOfOtherAccountsAsync(Id, domains);
+        if (taken.Count > 0)
+        {
+            throw new AccountRuleException([.. taken.Select(t => $"Email domain '{t.Domain}' already belongs to account '{t.AccountId}'.")]);
+        }
+
+        if (!await store.SaveAsync(next, account?.Version ?? 0, async transaction =>
             {
+                await AccountStore.SaveDomainsAsync(transaction, Id, domains);
                 foreach (var observer in observers)
                 {
                     await observer.OnAccountChangedAsync(before, next, transaction, CancellationToken.None);
