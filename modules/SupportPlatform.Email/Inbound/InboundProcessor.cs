@@ -67,7 +67,7 @@ internal sealed partial class InboundProcessor(
                 plan = plan with { TicketId = await numbers.AllocateAsync(cancellationToken) };
             }
 
-            plan = await store.PlanAsync(id, plan, cancellationToken);
+            plan = await store.PlanAsync(id, plan, row.Plan, cancellationToken);
             var outcome = await ExecuteAsync(row, parsed, plan, cancellationToken);
             await FinishAsync(row, parsed, outcome, cancellationToken);
             return Result((await store.FindAsync(id, null, cancellationToken))!);

@@ -113,13 +113,21 @@ internal sealed class InboundStore(IDatabase database)
             new { storedBeforeMs }, cancellationToken: cancellationToken))).ToList();
     }
 
-    /// <summary>Records the plan unless one is recorded already; returns the plan in force.</summary>
-    public async Task<InboundPlan> PlanAsync(string id, InboundPlan plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the plan if the stored one is still <paramref name="previous"/> (null: none yet), so that of two concurrent
+    /// runs only one plan (and one ticket number) wins; returns the plan in force.
+    /// </summary>
+    public async Task<InboundPlan> PlanAsync(string id, InboundPlan plan, string? previous, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sp_inbound_mail SET plan = @plan, ticket_id = @ticket, account_id = @account WHERE id = @id AND plan IS NULL AND state = 'stored'",
-            new { id, plan = JsonSerializer.Serialize(plan, Json), ticket = plan.TicketId, account = plan.AccountId }, cancellationToken: cancellationToken));
+        var json = JsonSerializer.Serialize(plan, Json);
+        if (json != previous)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"UPDATE sp_inbound_mail SET plan = @json, ticket_id = @ticket, account_id = @account WHERE id = @id AND state = 'stored' AND {(previous is null ? "plan IS NULL" : "plan = @previous")}",
+                new { id, json, previous, ticket = plan.TicketId, account = plan.AccountId }, cancellationToken: cancellationToken));
+        }
+
         var stored = await connection.QuerySingleAsync<string?>(new CommandDefinition(
             "SELECT plan FROM sp_inbound_mail WHERE id = @id", new { id }, cancellationToken: cancellationToken));
         return stored is null ? plan : JsonSerializer.Deserialize<InboundPlan>(stored, Json)!;
