@@ -266,7 +266,7 @@ internal static class InboundApi
     {
         await using var connection = await store.Database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(string Address, long? BouncedAt, string? Status, string? Reason, long Count, long Replies)>(new CommandDefinition(
-            $"SELECT address, bounced_at_ms, bounce_status, bounce_reason, bounce_count, auto_reply_count FROM sp_mail_addresses {(bounced == true ? "WHERE bounced_at_ms IS NOT NULL" : "")} ORDER BY address LIMIT 1000",
+            $"SELECT address, bounced_at_ms, bounce_status, bounce_reason, CAST(bounce_count AS bigint), CAST(auto_reply_count AS bigint) FROM sp_mail_addresses {(bounced == true ? "WHERE bounced_at_ms IS NOT NULL" : "")} ORDER BY address LIMIT 1000",
             cancellationToken: ct));
         return Results.Ok(rows.Select(r => new
         {
