@@ -23,11 +23,19 @@ public abstract class LinkTests(IdentityFixture fixture)
 
         var requested = await browser.PostAsJsonAsync("/api/auth/link", new { email = "Link.User@acme.example" });
         var link = fixture.Mail.LinkTo("link.user@acme.example");
-        var redeemed = await browser.GetAsync(link);
+        // Opening the link (as a mail scanner would, twice) shows a button and does not use it up.
+        var page = await browser.GetAsync(link);
+        await browser.GetAsync(link);
+        var stillSignedOut = await browser.GetAsync("/api/me");
+        var redeemed = await browser.PostAsync(link, null);
         var me = await (await browser.GetAsync("/api/me")).Ok(200);
         using var other = Browser();
-        var reused = await other.GetAsync(link);
+        var reused = await other.PostAsync(link, null);
 
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains($"<form class=\"panel\" method=\"post\" action=\"{link}\">", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("no-store", page.Headers.CacheControl?.ToString());
+        Assert.Equal(HttpStatusCode.Unauthorized, stillSignedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
         Assert.Equal("sign-in-link", fixture.Mail.Sent.Last(m => m.To == "link.user@acme.example").Purpose);
         Assert.Equal(HttpStatusCode.Redirect, redeemed.StatusCode);
@@ -35,6 +43,28 @@ public abstract class LinkTests(IdentityFixture fixture)
         Assert.Equal(("link-user", "client", "acme", false), (me.Str("id"), me.Str("kind"), me.Str("accountId"), me.GetProperty("isManager").GetBoolean()));
         Assert.Equal("/signin?error=link-invalid", reused.Headers.Location?.ToString());
         await (await other.GetAsync("/api/me")).Problem(401);
+    }
+
+    [Fact]
+    public async Task Link_PostedFromAnotherSite_RefusedAndStillUsable()
+    {
+        await fixture.Admin.PostAsJsonAsync("/api/accounts/acme/users", new { id = "csrf-user", email = "csrf.user@acme.example", name = "Csrf User", sendInvitation = false });
+        using var browser = Browser();
+        await browser.PostAsJsonAsync("/api/auth/link", new { email = "csrf.user@acme.example" });
+        var link = fixture.Mail.LinkTo("csrf.user@acme.example");
+
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, link);
+        crossSite.Headers.Add("Origin", "https://attacker.example");
+        crossSite.Headers.Add("Sec-Fetch-Site", "cross-site");
+        var refused = await browser.SendAsync(crossSite);
+        var signedOut = await browser.GetAsync("/api/me");
+        using var sameSite = new HttpRequestMessage(HttpMethod.Post, link);
+        sameSite.Headers.Add("Sec-Fetch-Site", "same-origin");
+        var redeemed = await browser.SendAsync(sameSite);
+
+        Assert.Contains("only be used from the page it opens", (await refused.Problem(403)).Str("detail"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, signedOut.StatusCode);
+        Assert.Equal("/portal", redeemed.Headers.Location?.ToString());
     }
 
     [Fact]
@@ -57,7 +87,7 @@ public abstract class LinkTests(IdentityFixture fixture)
         var invited = await (await fixture.Admin.PostAsJsonAsync("/api/accounts/globex/users", new { email = "new.hire@globex.example", name = "New Hire" })).Ok(201);
         using var browser = Browser();
 
-        var redeemed = await browser.GetAsync(fixture.Mail.LinkTo("new.hire@globex.example"));
+        var redeemed = await browser.PostAsync(fixture.Mail.LinkTo("new.hire@globex.example"), null);
         var me = await (await browser.GetAsync("/api/me")).Ok(200);
 
         Assert.True(invited.GetProperty("invitationSent").GetBoolean());
@@ -102,7 +132,7 @@ public sealed class OutboxLinkTests
         var link = System.Text.RegularExpressions.Regex.Match(body, @"/auth/link/[A-Za-z0-9_\-]+").Value;
         Assert.NotEmpty(link);
 
-        var redeem = await host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).GetAsync(link);
+        var redeem = await host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).PostAsync(link, null);
         Assert.Equal(System.Net.HttpStatusCode.Redirect, redeem.StatusCode);
         Assert.Equal("/portal", redeem.Headers.Location!.OriginalString);
     }

@@ -140,6 +140,19 @@ public sealed class SlaStateTests
     }
 
     [Fact]
+    public void Withdraw_MergedTicket_CancelsEveryClockKeepsBreachesAndClearsDeadlines()
+    {
+        var high = Created(Priority.High); // first response 2 h
+        var state = high.Observe(At("2026-03-02T11:05Z"), London).Withdraw(At("2026-03-02T12:00Z"), London);
+
+        Assert.Equal([SlaClockStatus.Cancelled, SlaClockStatus.Cancelled], [state.FirstResponse.Status, state.Resolution.Status]);
+        Assert.False(state.NextResponse.IsActive);
+        Assert.Null(state.Resolution.MetAt);
+        Assert.Contains(state.Breaches, b => b.Clock == SlaClockKind.FirstResponse);
+        Assert.Empty(state.Deadlines(London));
+    }
+
+    [Fact]
     public void Reopen_AfterBreach_KeepsTheBreachAndContinuesResolution()
     {
         var high = Created(Priority.High); // first response 2 h, resolution 16 h

@@ -225,6 +225,10 @@ public abstract class TicketApiTests(TicketsFixture fixture)
         var late = await (await client.Send($"/api/tickets/{source.Id}/comments", new { body = "any news?" })).Problem(409);
 
         Assert.Equal((TicketStatus.Closed, target.Id), (merged.Status, merged.MergedInto));
+        // A merge is not a resolution: the source's clocks are withdrawn (cancelled), never counted as met.
+        Assert.Equal("cancelled", merged.Sla.Single(c => c.Kind == "resolution").State);
+        Assert.Equal("cancelled", merged.Sla.Single(c => c.Kind == "first-response").State);
+        Assert.All(merged.Sla, c => Assert.Equal((false, (DateTimeOffset?)null, (DateTimeOffset?)null), (c.State == "met", c.MetAt, c.DueAt)));
         Assert.Contains(history, h => h.TicketId == source.Id && h.Event is CommentAdded { Body: "Floor 2 printer" });
         Assert.Contains(history, h => h.TicketId == target.Id && h.Event is MergeReceived s && s.Source == source.Id);
         Assert.Equal("ticket-merged", late.GetProperty("code").GetString());

@@ -37,10 +37,18 @@ internal static class AuthApi
             .WithName("GetAntiforgeryToken")
             .WithSummary("The antiforgery token for cookie-authenticated POST, PUT, PATCH and DELETE requests: send it in the header named headerName. Ask again after signing in.");
 
-        endpoints.MapGet("/auth/link/{token}", RedeemLink).AllowAnonymous().RequireRateLimiting(RateLimits.Public)
+        // Opening a link (GET) only shows a button; pressing it (POST) uses the link. Mail security scanners
+        // (Safe Links and the like) open every link in a message before its reader does: a GET that signed in would
+        // spend the one-time link on the scanner.
+        endpoints.MapGet("/auth/link/{token}", LinkPage).AllowAnonymous().RequireRateLimiting(RateLimits.Public)
+            .WithTags("Sign-in")
+            .WithName("OpenSignInLink")
+            .WithSummary("The page a mailed sign-in link opens: a button that redeems it (POST). Opening it does not use the link.");
+        endpoints.MapPost("/auth/link/{token}", RedeemLink).AllowAnonymous().RequireRateLimiting(RateLimits.Public)
             .WithTags("Sign-in").WithMetadata(ExplicitlyAudited.Instance)
+            .DisableAntiforgery()
             .WithName("RedeemSignInLink")
-            .WithSummary("Redeems a one-time sign-in link: sets the auth cookie and redirects to /portal (to /signin?error=link-invalid when it is used, expired or unknown).");
+            .WithSummary("Redeems a one-time sign-in link (the form of GET /auth/link/{token}): sets the auth cookie and redirects to /portal (to /signin?error=link-invalid when it is used, expired or unknown; 403 from another site).");
 
         if (settings.Oidc is not null)
         {
@@ -148,9 +156,48 @@ internal static class AuthApi
         return TypedResults.Accepted((string?)null, new { status = "If this address belongs to a client user, a sign-in link is on its way." });
     }
 
+    private static IResult LinkPage(string token, HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        var action = System.Net.WebUtility.HtmlEncode("/auth/link/" + Uri.EscapeDataString(token));
+        return Results.Content(
+            $"""
+            <!doctype html>
+            <html lang="en">
+            <head>
+              <meta charset="utf-8">
+              <meta name="viewport" content="width=device-width, initial-scale=1">
+              <meta name="referrer" content="no-referrer">
+              <title>Sign in · SupportPlatform</title>
+              <link rel="stylesheet" href="/web/css/app.css">
+            </head>
+            <body>
+              <header class="bar"><span class="brand">SupportPlatform</span></header>
+              <main id="main">
+                <h1>Sign in</h1>
+                <form class="panel" method="post" action="{action}">
+                  <p>This link signs you in once. Press the button to continue.</p>
+                  <button type="submit">Sign in</button>
+                </form>
+              </main>
+            </body>
+            </html>
+            """,
+            "text/html; charset=utf-8");
+    }
+
     private static async Task<IResult> RedeemLink(string token, HttpContext http, TokenHasher hasher, LinkStore links, UserStore users, UserAdmin admin, AuditLog audit, TimeProvider clock)
     {
         var ct = http.RequestAborted;
+        if (!IsSameSite(http.Request))
+        {
+            // Another site's form posting a link of its own would sign the visitor in as someone else (login CSRF).
+            await audit.WriteAsync(http, "signin.failed", null, $"sign-in link posted from another site ({http.Request.Headers.Origin})");
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign-in link used from another site",
+                detail: "A sign-in link can only be used from the page it opens. Open the link from your email again.");
+        }
+
         var userId = token.Length is > 10 and < 200 ? await links.RedeemAsync(await hasher.HashAsync(token, ct), clock.GetUtcNow(), ct) : null;
         var user = userId is null ? null : await users.FindAsync(userId, ct);
         if (user is not { Active: true })
@@ -162,6 +209,23 @@ internal static class AuthApi
         await admin.SignInAsync(http, user, "link");
         await audit.WriteAsync(http, "signin.succeeded", user.Id, $"sign-in link for {user.Email}");
         return Results.Redirect(user.IsStaff ? "/console" : "/portal");
+    }
+
+    /// <summary>
+    /// Whether a form post comes from this site: browsers send <c>Sec-Fetch-Site</c> (same-origin) and <c>Origin</c>
+    /// on form posts; a request with neither (a script, a test client) is not a cross-site browser request.
+    /// </summary>
+    private static bool IsSameSite(HttpRequest request)
+    {
+        if (request.Headers["Sec-Fetch-Site"].ToString() is { Length: > 0 } site)
+        {
+            return site is "same-origin" or "none";
+        }
+
+        // The authority only: behind a TLS-terminating proxy the scheme seen here differs from the browser's.
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
 
     private static IResult Antiforgery(HttpContext http, IAntiforgery antiforgery)

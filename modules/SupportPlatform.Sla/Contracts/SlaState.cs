@@ -181,6 +181,21 @@ public sealed record SlaState(
     }
 
     /// <summary>
+    /// The ticket stopped owing anything without being resolved (it was merged into another ticket, which carries the
+    /// work and its own clocks on): every clock still running is cancelled, none counts as met. Breaches stay.
+    /// </summary>
+    public SlaState Withdraw(DateTimeOffset at, BusinessCalendar calendar)
+    {
+        var s = Observe(at, calendar);
+        return (s with
+        {
+            FirstResponse = s.FirstResponse.Cancel(at, calendar),
+            NextResponse = s.NextResponse.Cancel(at, calendar),
+            Resolution = s.Resolution.Cancel(at, calendar),
+        }).WithBreachesLogged();
+    }
+
+    /// <summary>
     /// The ticket was reopened: the resolution clock continues with the budget it had left (paused if the status
     /// pauses). Breaches stay. Cancelled response clocks stay cancelled; the client reply that reopened the ticket
     /// starts a next-response clock through <see cref="RecordClientReply"/>.

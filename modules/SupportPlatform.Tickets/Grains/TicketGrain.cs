@@ -409,8 +409,8 @@ internal sealed class TicketGrain(
         Func<DbConnection, DbTransaction, Task>? outbox = null;
         if (command.ToGroup is not null)
         {
-            // Handing to another group: the new group picks the agent.
-            next = next with { Group = command.ToGroup.Trim(), AgentId = null };
+            // Handing to another group: its least-loaded available agent takes it, or its queue when nobody is available.
+            next = await HandToGroup(next, command.ToGroup.Trim(), events);
         }
         else
         {
@@ -461,6 +461,9 @@ internal sealed class TicketGrain(
         await GrainFactory.GetGrain<ITicketGrain>(target).ReceiveMerge(Id, current.Subject, actor);
         var events = new List<TicketEvent> { new MergedInto { Actor = actor, Target = target } };
         var next = Move(current with { MergedInto = target }, TicketStatus.Closed, actor, $"merged into #{target}", events);
+
+        // The target carries the work on: this ticket's clocks are withdrawn, not met (a merge is not a resolution).
+        next = next with { Sla = current.Sla!.Withdraw(clock.GetUtcNow(), current.Calendar!) };
         await Commit(next, events);
         return View();
     }
@@ -537,6 +540,18 @@ internal sealed class TicketGrain(
     }
 
     /// <summary>A status move with its event and the timestamps it implies.</summary>
+    /// <summary>Moves the ticket to <paramref name="group"/>, assigned to the agent routing picks there (with an event saying why), or unassigned.</summary>
+    private async Task<TicketState> HandToGroup(TicketState current, string group, List<TicketEvent> events)
+    {
+        if (await router.PickInGroupAsync(group) is not { } pick)
+        {
+            return current with { Group = group, AgentId = null };
+        }
+
+        events.Add(new Assigned { Actor = Actor.System("routing"), Group = group, AgentId = pick.AgentId, Reason = pick.Reason });
+        return current with { Group = group, AgentId = pick.AgentId };
+    }
+
     private TicketState Move(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events)
     {
         var now = clock.GetUtcNow();
@@ -589,11 +604,10 @@ internal sealed class TicketGrain(
                 next = next with
                 {
                     EscalationLevel = next.EscalationLevel + 1,
-                    Group = escalation.ToGroup,
-                    AgentId = null,
                     AutoEscalations = [.. next.AutoEscalations, escalation.Key],
                 };
                 all.Add(new Escalated { Actor = Actor.System("escalation rules"), Level = next.EscalationLevel, ToGroup = escalation.ToGroup, Reason = escalation.Reason });
+                next = await HandToGroup(next, escalation.ToGroup, all);
             }
         }
 

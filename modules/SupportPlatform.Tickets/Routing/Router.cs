@@ -63,6 +63,27 @@ internal sealed class Router(RoutingStore store)
         return null;
     }
 
+    /// <summary>
+    /// The agent a ticket handed to <paramref name="group"/> (by an escalation) goes to: the least-loaded active agent
+    /// on shift in that group, with the reason for the history; null when nobody in it is available (the ticket then
+    /// waits in the group's queue).
+    /// </summary>
+    public async Task<(string AgentId, string Reason)?> PickInGroupAsync(string group, CancellationToken cancellationToken = default)
+    {
+        var eligible = (await store.ListAgentsAsync(available: true, cancellationToken))
+            .Where(a => a.Groups.Contains(group, StringComparer.OrdinalIgnoreCase))
+            .OrderBy(a => a.Id, StringComparer.Ordinal)
+            .ToList();
+        if (eligible.Count == 0)
+        {
+            return null;
+        }
+
+        var open = await store.OpenTicketCountsAsync(eligible.Select(a => a.Id).ToList(), cancellationToken);
+        var least = eligible.MinBy(a => open.GetValueOrDefault(a.Id))!;
+        return (least.Id, $"escalated to {group}; least-loaded agent in {group}: {least.Id} ({open.GetValueOrDefault(least.Id)} open)");
+    }
+
     /// <summary>Why <paramref name="rule"/> matches <paramref name="ticket"/> ("type 'incident', keyword 'exchange"), or null.</summary>
     internal static string? Match(RoutingRule rule, RoutingInput ticket)
     {

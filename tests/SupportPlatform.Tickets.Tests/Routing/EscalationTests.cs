@@ -27,6 +27,13 @@ public sealed class EscalationFixture : IAsyncLifetime
             new { name = "critical breach → L2", priorities = new[] { "critical" }, on = new[] { "breach" }, clocks = new[] { "first-response" }, toGroup = "L2" },
         }, TicketsFixture.Json);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+
+        // L3 has two agents on shift (one already busy) and one off shift; L2 has nobody.
+        await Staff.PutAgent("esc-lena", ["L3"], [], onShift: true);
+        await Staff.PutAgent("esc-mo", ["L3"], [], onShift: true);
+        await Staff.PutAgent("esc-nina", ["L3"], [], onShift: false);
+        var busy = await Staff.NewTicket("Already with lena", "low", account: "acme");
+        (await Staff.PostAsJsonAsync($"/api/tickets/{busy.Id}/assignment", new { group = "L3", agentId = "esc-lena" }, TicketsFixture.Json)).EnsureSuccessStatusCode();
     }
 
     public Task DisposeAsync()
@@ -71,7 +78,8 @@ public sealed class EscalationTests(EscalationFixture fixture)
         Assert.Equal($"breach of first response at {created.AddHours(1):yyyy-MM-dd HH:mm} UTC, rule 'critical breach → L2'", escalation.Reason);
         Assert.True(events.FindIndex(e => e is SlaBreached) < events.FindIndex(e => e is Escalated));
         var now = await (await staff.GetAsync($"/api/tickets/{ticket.Id}")).Read<TicketView>();
-        Assert.Equal(("L2", 1), (now.Group, now.EscalationLevel));
+        Assert.Equal(("L2", 1, (string?)null), (now.Group, now.EscalationLevel, now.AgentId)); // nobody in L2: its queue
+        Assert.DoesNotContain(events.SkipWhile(e => e is not Escalated), e => e is Assigned);
         Assert.DoesNotContain(await staff.Events(other.Id), e => e is Escalated);
     }
 
@@ -88,6 +96,10 @@ public sealed class EscalationTests(EscalationFixture fixture)
         Assert.Equal("L3", escalation.ToGroup);
         Assert.StartsWith("warning of first response at ", escalation.Reason, StringComparison.Ordinal);
         Assert.EndsWith("rule 'vip warning → L3'", escalation.Reason, StringComparison.Ordinal);
+        // Handed to L3's least-loaded agent on shift (mo: lena has a ticket, nina is off shift), with the reason.
+        var assigned = events.SkipWhile(e => e is not Escalated).OfType<Assigned>().Single();
+        Assert.Equal(("L3", "esc-mo", "escalated to L3; least-loaded agent in L3: esc-mo (0 open)"), (assigned.Group, assigned.AgentId, assigned.Reason));
+        Assert.Equal("esc-mo", (await (await staff.GetAsync($"/api/tickets/{vip.Id}")).Read<TicketView>()).AgentId);
         Assert.DoesNotContain(await staff.Events(acme.Id), e => e is Escalated);
     }
 

@@ -5,15 +5,13 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
 
 namespace SupportPlatform.Benchmarks.Workloads;
 
 /// <summary>
-/// The live queue's fan-out: 1,000 SignalR clients (WebSockets, loopback) on a real host process, 50 ticket updates a
+/// The live queue's fan-out: 1,000 SignalR clients (WebSockets, loopback, see <see cref="LightHubClient"/>) on a real host process, 50 ticket updates a
 /// second through the REST API, latency from each change's commit (the <c>at</c> it carries, stamped right after the
 /// ticket's transaction) to its receipt by each client. Two phases of equal length: without, then with one frozen
 /// client (subscribed, then never reads again, still answering pings), to show the others do not notice it.
@@ -120,27 +118,17 @@ internal sealed class LiveQueueWorkload : IWorkload
         }
     }
 
-    private static async Task<List<HubConnection>> ConnectAll(Uri baseAddress, string token, Recorder recorder, CancellationToken cancellationToken)
+    private static async Task<List<LightHubClient>> ConnectAll(Uri baseAddress, string token, Recorder recorder, CancellationToken cancellationToken)
     {
-        var connections = new HubConnection[Clients];
+        var connections = new LightHubClient[Clients];
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
         using var gate = new SemaphoreSlim(50);
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(async i =>
         {
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var connection = new HubConnectionBuilder()
-                    .WithUrl(new Uri(baseAddress, "/hubs/live"), options =>
-                    {
-                        options.Transports = HttpTransportType.WebSockets;
-                        options.SkipNegotiation = true;
-                        options.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                    })
-                    .Build();
-                connection.On<Change>("queueChanged", change => recorder.Record(change));
-                await connection.StartAsync(cancellationToken);
-                await connection.InvokeAsync<JsonElement>("SubscribeQueue", (long?)null, cancellationToken);
-                connections[i] = connection;
+                connections[i] = await LightHubClient.ConnectAsync(baseAddress, token, invoker, recorder.Record, cancellationToken);
             }
             finally
             {
@@ -149,9 +137,6 @@ internal sealed class LiveQueueWorkload : IWorkload
         }));
         return [.. connections];
     }
-
-    /// <summary>What a client reads of a change: only what the measurement needs.</summary>
-    private sealed record Change(long Seq, string Kind, DateTimeOffset At);
 
     /// <summary>Receipt latencies of every client, lock-free into one preallocated array.</summary>
     private sealed class Recorder
@@ -175,9 +160,9 @@ internal sealed class LiveQueueWorkload : IWorkload
             return result;
         }
 
-        public void Record(Change change)
+        public void Record(DateTimeOffset at)
         {
-            var latency = (DateTimeOffset.UtcNow - change.At).TotalMilliseconds;
+            var latency = (DateTimeOffset.UtcNow - at).TotalMilliseconds;
             if (!recording)
             {
                 return;
