@@ -351,4 +351,34 @@ public abstract class InboundMailTests
         var result = await sink.AcceptAsync(new InboundMail("pipe", null, "From: x@eu.client.example\r\nSubject: hi\r\n\r\nhello\r\n"u8.ToArray(), Received), CancellationToken.None);
         Assert.Equal("client", (await TicketAsync(factory, long.Parse(result.TicketId!, System.Globalization.CultureInfo.InvariantCulture)))!.AccountId);
     }
+
+    [Fact]
+    public async Task MailAdapterPlugin_HandsMailToTheSink_ThroughTheHost()
+    {
+        using var plugins = new TempDirectory("sp-mail-plugins-");
+        var source = Path.Combine(AppContext.BaseDirectory, "plugin-fixtures", "SupportPlatform.PluginFixtures.Webhook");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(plugins.Path, "webhook", Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        using var factory = await HostAsync(new Dictionary<string, string?> { ["SupportPlatform:Plugins:Path"] = plugins.Path });
+        using var anonymous = factory.Users.Anonymous();
+        var mail = "From: Jane Doe <jane@client.example>\r\nSubject: Sent through a plugin\r\nMessage-ID: <plugin-1@client.example>\r\n\r\nHello from the adapter.\r\n";
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var response = await anonymous.PostAsync("/hooks/fixture-webhook/mail", new StringContent(mail, Encoding.ASCII, "message/rfc822"));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            Assert.Contains(attempt == 0 ? "\"TicketCreated\"" : "\"Duplicate\"", body, StringComparison.Ordinal);
+        }
+
+        using var staff = await factory.CreateStaffClientAsync("agent");
+        var tickets = JsonNode.Parse(await staff.GetStringAsync("/api/tickets?channel=email"))!["items"]!.AsArray();
+        Assert.Equal("Sent through a plugin", Assert.Single(tickets)!["subject"]!.GetValue<string>());
+        var sources = JsonNode.Parse(await staff.GetStringAsync("/api/mail/sources"))!.AsArray();
+        Assert.Equal("fixture", Assert.Single(sources)!["sourceId"]!.GetValue<string>());
+    }
 }
