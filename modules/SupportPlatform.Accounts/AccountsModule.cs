@@ -21,6 +21,7 @@ public sealed class AccountsModule : IModule
         services.AddSingleton<AllowanceStore>();
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IBillableLines>(sp => sp.GetRequiredService<AllowanceStore>());
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountPhoneDirectory>(sp => sp.GetRequiredService<AllowanceStore>());
+        services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountDirectory>(sp => sp.GetRequiredService<AccountStore>());
     }
 
     /// <inheritdoc />

@@ -7,13 +7,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SupportPlatform.Core;
 using SupportPlatform.Core.Mail;
+using SupportPlatform.Email.Inbound;
 using SupportPlatform.Email.Notifications;
 using SupportPlatform.Email.Outbox;
+using SupportPlatform.Sdk.Mail;
 using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Email;
 
-/// <summary>Email: the outbox of outgoing mail with its SMTP delivery, and requester notifications about tickets.</summary>
+/// <summary>Email: the outbox of outgoing mail with its SMTP delivery, requester notifications about tickets, and inbound mail (the host's <see cref="IInboundMailSink"/>).</summary>
 public sealed class EmailModule : IModule
 {
     /// <inheritdoc />
@@ -33,6 +35,13 @@ public sealed class EmailModule : IModule
         services.AddSingleton<ITicketCommitParticipant, EscalationNotifier>();
         services.AddSingleton<OutboxQueries>();
         services.AddHealthChecks().AddCheck<MailHealthCheck>("mail", tags: ["ready"]);
+
+        services.AddOptions<InboundOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>();
+        services.AddSingleton<InboundStore>();
+        services.AddSingleton<InboundProcessor>();
+        services.AddSingleton<IInboundMailSink, InboundMailSink>();
+        services.AddHostedService<InboundRecovery>();
     }
 
     /// <inheritdoc />
@@ -73,5 +82,6 @@ public sealed class EmailModule : IModule
         group.MapGet("/templates", () => Results.Ok(TemplateRenderer.Shipped))
             .WithName("ListMailTemplates")
             .WithSummary("The shipped mail templates; a file of the same name in <data>/templates replaces one.");
+        endpoints.MapInboundMailApi();
     }
 }

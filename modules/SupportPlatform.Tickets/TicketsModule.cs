@@ -21,7 +21,6 @@ public sealed class TicketsModule : IModule
     {
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketWriter>();
-        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers>(sp => new TicketNumbers(sp.GetRequiredService<TicketStore>()));
         services.AddSingleton<TicketQueries>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());
@@ -29,6 +28,8 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAccountObserver, SupportPlatform.Tickets.Grains.AccountContractObserver>();
         services.AddSingleton(AttachmentOptions.Read(configuration, environment));
         services.AddSingleton<AttachmentStore>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketAttachments, TicketAttachments>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers>(sp => sp.GetRequiredService<TicketStore>());
     }
 
     /// <inheritdoc />
@@ -40,8 +41,3 @@ public sealed class TicketsModule : IModule
     }
 }
 
-/// <summary>Ticket numbers from the store's allocator.</summary>
-internal sealed class TicketNumbers(TicketStore store) : SupportPlatform.Tickets.Contracts.ITicketNumbers
-{
-    public Task<long> AllocateAsync(CancellationToken cancellationToken) => store.AllocateNumberAsync(cancellationToken);
-}

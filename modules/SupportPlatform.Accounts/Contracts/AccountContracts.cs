@@ -50,6 +50,9 @@ public sealed record AccountView
     [Id(4)] public required DateTimeOffset CreatedAt { get; init; }
     [Id(5)] public required DateTimeOffset UpdatedAt { get; init; }
     [Id(6)] public required long Version { get; init; }
+
+    /// <summary>Mail domains of the client (lower case, e.g. "client.example"): mail from these domains, or their subdomains, belongs to this account.</summary>
+    [Id(7)] public IReadOnlyList<string> EmailDomains { get; init; } = [];
 }
 
 /// <summary>Creates or updates an account. A null contract keeps the current one (the reference contract for a new account).</summary>
@@ -62,6 +65,9 @@ public sealed record DefineAccount
     [Id(1)] public required string TimeZone { get; init; }
 
     [Id(2)] public ContractTerms? Contract { get; init; }
+
+    /// <summary>The client's mail domains (e.g. "client.example"); null keeps the current ones. A domain belongs to one account only.</summary>
+    [Id(3)] public IReadOnlyList<string>? EmailDomains { get; init; }
 }
 
 /// <summary>One client account (key: "a-" + the account id). The source of its contract terms.</summary>
@@ -128,3 +134,38 @@ public interface IAccountObserver
     Task OnAccountChangedAsync(AccountView? before, AccountView after, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
 }
 
+
+/// <summary>Finds the client account a mail domain belongs to. Registered by the accounts module.</summary>
+public interface IAccountDirectory
+{
+    /// <summary>
+    /// The account whose <see cref="AccountView.EmailDomains"/> contain <paramref name="domain"/> or one of its parent
+    /// domains (the longest match wins), or null.
+    /// </summary>
+    Task<string?> FindByEmailDomainAsync(string domain, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Email domain names as accounts store them.</summary>
+public static class EmailDomains
+{
+    /// <summary>The lower-case form of <paramref name="domain"/>, or null when it is not a domain name with at least two labels.</summary>
+    public static string? Normalize(string? domain)
+    {
+        var d = domain?.Trim().TrimEnd('.').ToLowerInvariant();
+        if (d is not { Length: > 2 and <= 253 } || !d.Contains('.', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        foreach (var label in d.Split('.'))
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-'
+                || !label.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                return null;
+            }
+        }
+
+        return d;
+    }
+}

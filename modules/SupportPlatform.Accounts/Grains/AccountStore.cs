@@ -6,7 +6,7 @@ using SupportPlatform.Storage.Contracts;
 namespace SupportPlatform.Accounts.Grains;
 
 /// <summary>The account's row: list columns plus the grain's state, written together with a version check.</summary>
-internal sealed class AccountStore(IDatabase database, Serializer<AccountView> serializer)
+internal sealed class AccountStore(IDatabase database, Serializer<AccountView> serializer) : IAccountDirectory
 {
     public async Task<AccountView?> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -62,6 +62,53 @@ internal sealed class AccountStore(IDatabase database, Serializer<AccountView> s
 
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>Which of <paramref name="domains"/> belong to another account.</summary>
+    public async Task<IReadOnlyList<(string Domain, string AccountId)>> DomainsOfOtherAccountsAsync(string id, IReadOnlyList<string> domains, CancellationToken cancellationToken = default)
+    {
+        if (domains.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            $"SELECT domain, account_id FROM sp_account_email_domains WHERE account_id <> @id AND domain {database.InList("domains")}",
+            new { id, domains = domains.ToArray() }, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+
+    /// <summary>Replaces the account's domains (the unique key refuses a domain another account took meanwhile).</summary>
+    public static async Task SaveDomainsAsync(System.Data.Common.DbTransaction transaction, string id, IReadOnlyList<string> domains)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync("DELETE FROM sp_account_email_domains WHERE account_id = @id", new { id }, transaction);
+        foreach (var domain in domains)
+        {
+            await connection.ExecuteAsync("INSERT INTO sp_account_email_domains (domain, account_id) VALUES (@domain, @id)", new { domain, id }, transaction);
+        }
+    }
+
+    /// <summary>The account of <paramref name="domain"/> or of its nearest parent domain.</summary>
+    public async Task<string?> FindByEmailDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        if (EmailDomains.Normalize(domain) is not { } normal)
+        {
+            return null;
+        }
+
+        var candidates = new List<string>();
+        for (var d = normal; d.Contains('.', StringComparison.Ordinal); d = d[(d.IndexOf('.', StringComparison.Ordinal) + 1)..])
+        {
+            candidates.Add(d);
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            $"SELECT domain, account_id FROM sp_account_email_domains WHERE domain {database.InList("candidates")}",
+            new { candidates = candidates.ToArray() }, cancellationToken: cancellationToken))).ToList();
+        return rows.OrderByDescending(r => r.Item1.Length).Select(r => r.Item2).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<AccountSummary>> ListAsync(CancellationToken cancellationToken = default)

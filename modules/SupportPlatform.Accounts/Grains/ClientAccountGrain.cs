@@ -45,6 +45,22 @@ internal sealed class ClientAccountGrain(AccountStore store, AllowanceStore allo
             }
         }
 
+        var domains = new List<string>();
+        foreach (var domain in definition.EmailDomains ?? account?.EmailDomains ?? [])
+        {
+            if (EmailDomains.Normalize(domain) is { } normal)
+            {
+                if (!domains.Contains(normal, StringComparer.Ordinal))
+                {
+                    domains.Add(normal);
+                }
+            }
+            else
+            {
+                problems.Add($"Email domain '{domain}' is not a domain name such as 'client.example'.");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new AccountRuleException(problems);
@@ -60,11 +76,19 @@ internal sealed class ClientAccountGrain(AccountStore store, AllowanceStore allo
             CreatedAt = account?.CreatedAt ?? now,
             UpdatedAt = now,
             Version = (account?.Version ?? 0) + 1,
+            EmailDomains = domains,
         };
         var before = account;
+        var taken = await store.DomainsOfOtherAccountsAsync(Id, domains);
+        if (taken.Count > 0)
+        {
+            throw new AccountRuleException([.. taken.Select(t => $"Email domain '{t.Domain}' already belongs to account '{t.AccountId}'.")]);
+        }
+
         if (!await store.SaveAsync(next, account?.Version ?? 0, async transaction =>
             {
                 await AllowanceStore.WriteNumbersAsync(transaction, next);
+                await AccountStore.SaveDomainsAsync(transaction, Id, domains);
                 foreach (var observer in observers)
                 {
                     await observer.OnAccountChangedAsync(before, next, transaction, CancellationToken.None);

@@ -73,7 +73,8 @@ internal sealed class RequesterNotifier(
         {
             switch (e)
             {
-                case TicketCreated:
+                // A ticket opened by mail is acknowledged by the inbound pipeline, which knows whether the mail was automatic (no answer, no loop).
+                case TicketCreated when change.Ticket.Channel != TicketChannel.Email:
                     yield return ("ticket-created", new { }, "auto-replied");
                     break;
                 case CommentAdded { Visibility: CommentVisibility.Public } comment when comment.Actor.Kind == ActorKind.Staff:

@@ -26,10 +26,22 @@ internal sealed class TemplateRenderer(PlatformPaths paths)
         .Order(StringComparer.Ordinal)
         .ToList();
 
-    public RenderedMail Render(string name, object model)
+    public RenderedMail Render(string name, object model) => Render(name, model, null);
+
+    /// <summary>
+    /// Renders <paramref name="name"/> with the account's own version when the data folder has one
+    /// (<c>templates/accounts/&lt;accountId&gt;/name.sbn</c>), else the MSP's or the shipped one.
+    /// </summary>
+    public RenderedMail RenderForAccount(string accountId, string name, object model) =>
+        Render(name, model, SupportPlatform.Accounts.Contracts.AccountKeys.IsValidId(accountId) ? $"accounts/{accountId}/" : null);
+
+    private RenderedMail Render(string name, object model, string? accountFolder)
     {
-        var text = Load(name + ".sbn") ?? throw new InvalidOperationException($"There is no mail template '{name}.sbn'.");
-        var html = Load(name + ".html.sbn");
+        var text = (accountFolder is null ? null : LoadFile(accountFolder + name + ".sbn")) ?? Load(name + ".sbn")
+            ?? throw new InvalidOperationException($"There is no mail template '{name}.sbn'.");
+        var html = accountFolder is not null && LoadFile(accountFolder + name + ".sbn") is not null
+            ? LoadFile(accountFolder + name + ".html.sbn")
+            : Load(name + ".html.sbn");
         var context = new TemplateContext { StrictVariables = false, LoopLimit = 1000 };
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
@@ -47,6 +59,9 @@ internal sealed class TemplateRenderer(PlatformPaths paths)
         var body = split < 0 ? "" : rendered[(split + 2)..];
         return new RenderedMail(subject, body, html?.Render(context));
     }
+
+    /// <summary>A template from the data folder only (no shipped fallback).</summary>
+    private Template? LoadFile(string file) => File.Exists(Path.Combine(paths.TemplatesPath, file)) ? Load(file) : null;
 
     private Template? Load(string file)
     {

@@ -14,6 +14,11 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             errors.Add($"{Prefix}From: '{from}' is not an address such as 'Acme Support <support@msp.example>'.");
         }
 
+        if (options.TeamAddress is { Length: > 0 } team && !MimeKit.MailboxAddress.TryParse(team, out _))
+        {
+            errors.Add($"{Prefix}TeamAddress: '{team}' is not an email address.");
+        }
+
         if (options.Smtp.Configured && string.IsNullOrWhiteSpace(options.From))
         {
             errors.Add($"{Prefix}From: required when {Prefix}Smtp:Host is set (the sender of every message).");

@@ -156,6 +156,9 @@ internal sealed class UserStore(IDatabase database, TimeProvider clock) : IUserD
     async Task<PlatformUser?> IUserDirectory.FindAsync(string id, CancellationToken cancellationToken) =>
         (await FindAsync(id, cancellationToken))?.ToContract();
 
+    async Task<PlatformUser?> IUserDirectory.FindByEmailAsync(string email, CancellationToken cancellationToken) =>
+        (await FindByEmailAsync(email, cancellationToken))?.ToContract();
+
     async Task<IReadOnlyList<PlatformUser>> IUserDirectory.ListAccountUsersAsync(string accountId, CancellationToken cancellationToken) =>
         (await ListAsync(PlatformClaims.ClientKind, accountId, cancellationToken)).Select(u => u.ToContract()).ToList();
 

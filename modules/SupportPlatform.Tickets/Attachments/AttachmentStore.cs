@@ -89,6 +89,52 @@ internal sealed class AttachmentStore(AttachmentOptions options)
         return (new AttachmentRef(id, name, type, file.Length), null);
     }
 
+    /// <summary>Stores a file handed over by another module (see <see cref="ITicketAttachments"/>) under the caller's id.</summary>
+    public async Task<AttachmentSaveResult> SaveAsync(long ticketId, string id, string fileName, string? contentType, Stream input, CancellationToken cancellationToken)
+    {
+        if (!IsValidId(id))
+        {
+            throw new ArgumentException("An attachment id is 32 lower-case hex digits.", nameof(id));
+        }
+
+        var name = CleanName(fileName);
+        var head = new byte[8192];
+        var read = await input.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read == 0)
+        {
+            return new AttachmentSaveResult(null, $"'{name}' is empty.");
+        }
+
+        var (type, error) = AttachmentTypes.Check(name, contentType ?? "application/octet-stream", head.AsSpan(0, read));
+        if (type is null)
+        {
+            return new AttachmentSaveResult(null, error);
+        }
+
+        var folder = Path.Combine(options.Path, ticketId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        var final = Path.Combine(folder, id);
+        var partial = final + ".part";
+        long size;
+        await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        {
+            await output.WriteAsync(head.AsMemory(0, read), cancellationToken);
+            await input.CopyToAsync(output, cancellationToken);
+            await output.FlushAsync(cancellationToken);
+            output.Flush(flushToDisk: true);
+            size = output.Length;
+        }
+
+        if (size > options.MaxFileBytes)
+        {
+            File.Delete(partial);
+            return new AttachmentSaveResult(null, $"'{name}' is {size} bytes; the limit is {options.MaxFileBytes} bytes per file.");
+        }
+
+        File.Move(partial, final, overwrite: true);
+        return new AttachmentSaveResult(new AttachmentRef(id, name, type, size), null);
+    }
+
     /// <summary>Removes files that were stored but never recorded (the ticket refused the comment).</summary>
     public void Delete(long ticketId, IEnumerable<AttachmentRef> attachments)
     {
@@ -113,4 +159,15 @@ internal sealed class AttachmentStore(AttachmentOptions options)
 
         return name.Length <= 200 ? name : name[..100] + "…" + name[^99..];
     }
+}
+
+/// <summary>The attachment store as other modules see it.</summary>
+internal sealed class TicketAttachments(AttachmentStore store) : ITicketAttachments
+{
+    public long MaxFileBytes => store.Options.MaxFileBytes;
+
+    public int MaxFiles => store.Options.MaxFiles;
+
+    public Task<AttachmentSaveResult> SaveAsync(long ticketId, string id, string fileName, string? contentType, Stream content, CancellationToken cancellationToken = default) =>
+        store.SaveAsync(ticketId, id, fileName, contentType, content, cancellationToken);
 }

@@ -12,8 +12,10 @@ namespace SupportPlatform.Tickets.Persistence;
 /// Reads and writes a ticket's row (read-model columns + the grain's state) and its events, in one transaction
 /// with an optimistic version check, so the grain and the read model cannot disagree after a crash.
 /// </summary>
-internal sealed class TicketStore(IDatabase database, Serializer<TicketState> serializer, TimeProvider clock)
+internal sealed class TicketStore(IDatabase database, Serializer<TicketState> serializer, TimeProvider clock) : ITicketNumbers
 {
+    Task<long> ITicketNumbers.AllocateAsync(CancellationToken cancellationToken) => AllocateNumberAsync(cancellationToken);
+
     private const int MaxBlock = 64;
     private readonly Queue<long> numbers = new();
     private readonly SemaphoreSlim refill = new(1, 1);

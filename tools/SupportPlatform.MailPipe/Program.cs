@@ -1,0 +1,3 @@
+using SupportPlatform.MailPipe;
+
+return await Pipe.RunAsync(args, Console.OpenStandardInput(), Console.Error, Environment.GetEnvironmentVariable);
