@@ -442,6 +442,7 @@ public sealed class DovecotServer : IAsyncDisposable
             {"}"}
             passdb {"{"}
               driver = passwd-file
+              mechanisms = plain login
               args = scheme=PLAIN username_format=%u {usersFile}
             {"}"}
             userdb {"{"}
@@ -484,6 +485,22 @@ public sealed class DovecotServer : IAsyncDisposable
                 }
                 service anvil {
                   chroot =
+                }
+
+                """);
+        }
+
+        if (options.OAuth2IntrospectionUrl is not null)
+        {
+            // XOAUTH2: Dovecot posts the bearer token to the introspection URL and expects {"active": true, "username": ...}.
+            var oauthFile = Path.Combine(folder, "dovecot-oauth2.conf.ext");
+            File.WriteAllText(oauthFile, $"introspection_mode = post\nintrospection_url = {options.OAuth2IntrospectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n");
+            config.Append(CultureInfo.InvariantCulture, $$"""
+                auth_mechanisms = plain login xoauth2
+                passdb {
+                  driver = oauth2
+                  mechanisms = xoauth2
+                  args = {{oauthFile}}
                 }
 
                 """);
@@ -603,6 +620,9 @@ public sealed class DovecotOptions
 
     /// <summary>Leaves IDLE out of the capabilities, to play a server that lacks it.</summary>
     public bool WithoutIdle { get; init; }
+
+    /// <summary>Accepts XOAUTH2 logins whose token this OAuth2 introspection endpoint (RFC 7662, POST) calls active.</summary>
+    public Uri? OAuth2IntrospectionUrl { get; init; }
 
     /// <summary>Further dovecot.conf lines, appended as they are.</summary>
     public IReadOnlyList<string> ExtraSettings { get; init; } = [];
