@@ -137,7 +137,7 @@ internal sealed partial class SmtpListener(SmtpSettings settings, IInboundMailSi
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "4.3.2 Shutting down; try again later");
+                return new SmtpResponse((SmtpReplyCode)421, "4.3.2 Shutting down; try again later");
             }
             catch (Exception ex)
             {

@@ -125,41 +125,30 @@ public sealed class SmtpPluginTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SizeNotDeclared_LargerThanTheLimitDuringData_RefusedAndNotStored()
+    public async Task SizeNotDeclared_LargerThanTheLimitDuringData_552AndNotStored()
     {
         Sink.MaxMessageBytes = 10_000;
         await StartAsync();
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, _port);
-        var stream = tcp.GetStream();
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        async Task<string> Reply()
-        {
-            string line;
-            do
-            {
-                line = (await reader.ReadLineAsync())!;
-            }
-            while (line.Length > 3 && line[3] == '-');
-            return line;
-        }
+        using var session = await RawSmtp.ConnectAsync(_port);
 
-        async Task Send(string text) => await stream.WriteAsync(Encoding.ASCII.GetBytes(text + "\r\n"));
-        await Reply();
-        await Send("HELO client.example");
-        await Reply();
-        await Send("MAIL FROM:<a@client.example>");
-        Assert.StartsWith("250", await Reply(), StringComparison.Ordinal);
-        await Send("RCPT TO:<support@msp.example>");
-        Assert.StartsWith("250", await Reply(), StringComparison.Ordinal);
-        await Send("DATA");
-        Assert.StartsWith("354", await Reply(), StringComparison.Ordinal);
-        await Send("Subject: big\r\nMessage-ID: <big@client.example>\r\n\r\n" + string.Join("\r\n", Enumerable.Repeat(new string('y', 76), 300)) + "\r\n.");
+        var answers = await session.SendMailAsync(
+            "a@client.example",
+            "Subject: big\r\nMessage-ID: <big@client.example>\r\n\r\n" + string.Join("\r\n", Enumerable.Repeat(new string('y', 76), 300)));
 
-        var answer = await Reply();
-
-        Assert.Matches("^5[0-9][0-9]", answer);
+        Assert.StartsWith("552", answers[^1], StringComparison.Ordinal);
         Assert.Empty(Sink.Offered);
+    }
+
+    [Fact]
+    public async Task NullSender_Bounce_EnvelopeFromIsEmpty()
+    {
+        await StartAsync();
+        using var session = await RawSmtp.ConnectAsync(_port);
+
+        var answers = await session.SendMailAsync(string.Empty, "Subject: Undelivered Mail\r\nMessage-ID: <bounce-1@mx.client.example>\r\n\r\nYour message could not be delivered.");
+
+        Assert.StartsWith("250", answers[^1], StringComparison.Ordinal);
+        Assert.Equal(string.Empty, Assert.Single(Sink.Offered).EnvelopeFrom);
     }
 
     [Fact]
@@ -231,6 +220,66 @@ public sealed class SmtpPluginTests : IAsyncLifetime
 
         var error = Assert.Throws<InvalidOperationException>(() => PluginRunner.Start<SmtpPlugin>("email-smtp", settings, Sink, _data.Path));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>SMTP by hand, for what MailKit will not send (no SIZE declared, the null sender).</summary>
+    private sealed class RawSmtp : IDisposable
+    {
+        private readonly TcpClient _tcp;
+        private readonly NetworkStream _stream;
+        private readonly StreamReader _reader;
+
+        private RawSmtp(TcpClient tcp)
+        {
+            _tcp = tcp;
+            _stream = tcp.GetStream();
+            _reader = new StreamReader(_stream, Encoding.ASCII);
+        }
+
+        public static async Task<RawSmtp> ConnectAsync(int port)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, port);
+            var session = new RawSmtp(tcp);
+            Assert.StartsWith("220", await session.ReplyAsync(), StringComparison.Ordinal);
+            return session;
+        }
+
+        /// <summary>HELO, MAIL, RCPT, DATA with <paramref name="content"/>; returns every reply (the last is the one to DATA's end).</summary>
+        public async Task<IReadOnlyList<string>> SendMailAsync(string from, string content)
+        {
+            var replies = new List<string> { await CommandAsync("HELO client.example"), await CommandAsync($"MAIL FROM:<{from}>") };
+            Assert.StartsWith("250", replies[^1], StringComparison.Ordinal);
+            replies.Add(await CommandAsync("RCPT TO:<support@msp.example>"));
+            Assert.StartsWith("250", replies[^1], StringComparison.Ordinal);
+            replies.Add(await CommandAsync("DATA"));
+            Assert.StartsWith("354", replies[^1], StringComparison.Ordinal);
+            replies.Add(await CommandAsync(content + "\r\n."));
+            return replies;
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _tcp.Dispose();
+        }
+
+        private async Task<string> CommandAsync(string text)
+        {
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(text + "\r\n"));
+            return await ReplyAsync();
+        }
+
+        private async Task<string> ReplyAsync()
+        {
+            string line;
+            do
+            {
+                line = await _reader.ReadLineAsync() ?? throw new IOException("The server closed the connection.");
+            }
+            while (line.Length > 3 && line[3] == '-');
+            return line;
+        }
     }
 
     private PluginRunner Start(Dictionary<string, string?> settings)
