@@ -27,6 +27,9 @@ internal sealed partial class MailboxPoller(
     /// <summary>Messages per FETCH of sizes and dates.</summary>
     private const int FetchBatch = 200;
 
+    /// <summary>Accepted messages acknowledged together (one MOVE).</summary>
+    private const int AckBatch = 50;
+
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromSeconds(1);
 
     private int _failedInLastPass;
@@ -99,7 +102,7 @@ internal sealed partial class MailboxPoller(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var waiting = await PassAsync(folder, target, cancellationToken).ConfigureAwait(false);
+            var waiting = await PassAsync(client, folder, target, cancellationToken).ConfigureAwait(false);
             var retryPending = _failedInLastPass > 0;
             var detail = $"connected ({(idle ? "IDLE" : "polling")}), {waiting} message(s) waiting, last pass {timeProvider.GetUtcNow():u}.";
             if (retryPending)
@@ -142,7 +145,7 @@ internal sealed partial class MailboxPoller(
     }
 
     /// <summary>Offers every not yet acknowledged message to the sink, oldest first. Returns how many are still in the folder.</summary>
-    private async Task<int> PassAsync(IMailFolder folder, IMailFolder? target, CancellationToken cancellationToken)
+    private async Task<int> PassAsync(ImapClient client, IMailFolder folder, IMailFolder? target, CancellationToken cancellationToken)
     {
         var uidValidity = folder.UidValidity;
         var source = $"{mailbox.Host}:{mailbox.Port}/{mailbox.User}/{mailbox.Folder}";
@@ -167,32 +170,72 @@ internal sealed partial class MailboxPoller(
             .OrderBy(u => u.Id)
             .ToList();
         var failed = 0;
-        var contiguous = true;
+        var firstFailure = uint.MaxValue;
         var limit = sink.MaxMessageBytes;
-        for (var start = 0; start < uids.Count; start += FetchBatch)
+        // Accepted messages are acknowledged in groups (one UID MOVE or STORE+EXPUNGE per group): always after the sink
+        // returned for each of them. A crash before a group's acknowledgement only means those are offered again.
+        var accepted = new List<UniqueId>(AckBatch);
+        async Task FlushAsync(CancellationToken token)
         {
-            var batch = uids.GetRange(start, Math.Min(FetchBatch, uids.Count - start));
-            var summaries = await folder.FetchAsync(batch, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate), cancellationToken)
-                .ConfigureAwait(false);
-            foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
+            if (accepted.Count == 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var accepted = await ImportAsync(folder, summary, uidValidity, limit, cancellationToken).ConfigureAwait(false);
-                if (accepted)
+                return;
+            }
+
+            await AcknowledgeAsync(folder, target, accepted, token).ConfigureAwait(false);
+            // The cursor only moves past UIDs below the first refused message, which must be offered again.
+            var through = accepted.Where(u => u.Id < firstFailure).Select(u => u.Id).DefaultIfEmpty(0u).Max();
+            if (through > acknowledgedThrough)
+            {
+                acknowledgedThrough = through;
+                cursors.Save(mailbox.Id, new UidCursor(source, uidValidity, acknowledgedThrough));
+            }
+
+            accepted.Clear();
+        }
+
+        try
+        {
+            for (var start = 0; start < uids.Count; start += FetchBatch)
+            {
+                var batch = uids.GetRange(start, Math.Min(FetchBatch, uids.Count - start));
+                var summaries = await folder.FetchAsync(batch, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate), cancellationToken)
+                    .ConfigureAwait(false);
+                foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
                 {
-                    await AcknowledgeAsync(folder, target, summary.UniqueId, cancellationToken).ConfigureAwait(false);
-                    if (contiguous)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (await ImportAsync(folder, summary, uidValidity, limit, cancellationToken).ConfigureAwait(false))
                     {
-                        acknowledgedThrough = summary.UniqueId.Id;
-                        cursors.Save(mailbox.Id, new UidCursor(source, uidValidity, acknowledgedThrough));
+                        accepted.Add(summary.UniqueId);
+                        if (accepted.Count >= AckBatch)
+                        {
+                            await FlushAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        failed++;
+                        firstFailure = Math.Min(firstFailure, summary.UniqueId.Id);
                     }
                 }
-                else
-                {
-                    failed++;
-                    contiguous = false;
-                }
+
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && client.IsConnected)
+        {
+            // Stopping: acknowledge what the platform already stored, briefly, so a restart does not offer it again.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await FlushAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ImapProtocolException or ImapCommandException)
+            {
+                // Offered again after the restart; the sink answers Duplicate.
+            }
+
+            throw;
         }
 
         _failedInLastPass = failed;
@@ -243,19 +286,19 @@ internal sealed partial class MailboxPoller(
         }
     }
 
-    private async Task AcknowledgeAsync(IMailFolder folder, IMailFolder? target, UniqueId uid, CancellationToken cancellationToken)
+    private async Task AcknowledgeAsync(IMailFolder folder, IMailFolder? target, IList<UniqueId> uids, CancellationToken cancellationToken)
     {
         if (target is not null)
         {
             // MOVE when the server has it, else COPY + \Deleted + UID EXPUNGE (MailKit picks).
-            await folder.MoveToAsync(uid, target, cancellationToken).ConfigureAwait(false);
+            await folder.MoveToAsync(uids, target, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await folder.StoreAsync(uid, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, cancellationToken).ConfigureAwait(false);
+        await folder.StoreAsync(uids, new StoreFlagsRequest(StoreAction.Add, MessageFlags.Deleted) { Silent = true }, cancellationToken).ConfigureAwait(false);
         if (_uidPlus)
         {
-            await folder.ExpungeAsync([uid], cancellationToken).ConfigureAwait(false);
+            await folder.ExpungeAsync(uids, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -200,7 +200,11 @@ public sealed class DovecotServer : IAsyncDisposable
     }
 
     /// <summary>Delivers raw message bytes over LMTP (RFC 2033); throws when Dovecot refuses it for any recipient.</summary>
-    public async Task DeliverAsync(byte[] content, string sender, params string[] recipients)
+    public Task DeliverAsync(byte[] content, string sender, params string[] recipients) =>
+        DeliverManyAsync([content], sender, recipients);
+
+    /// <summary>Delivers several messages in one LMTP session (one transaction each), for bulk loads.</summary>
+    public async Task DeliverManyAsync(IEnumerable<byte[]> messages, string sender, params string[] recipients)
     {
         // MailKit 4 has no LMTP client; the protocol is SMTP with LHLO and one reply per recipient after DATA.
         using var client = new TcpClient();
@@ -230,21 +234,24 @@ public sealed class DovecotServer : IAsyncDisposable
         await ReplyAsync("220").ConfigureAwait(false);
         await SendAsync("LHLO tests.local").ConfigureAwait(false);
         await ReplyAsync("250").ConfigureAwait(false);
-        await SendAsync($"MAIL FROM:<{sender}>").ConfigureAwait(false);
-        await ReplyAsync("250").ConfigureAwait(false);
-        foreach (var recipient in recipients)
+        foreach (var content in messages)
         {
-            await SendAsync($"RCPT TO:<{recipient}>").ConfigureAwait(false);
+            await SendAsync($"MAIL FROM:<{sender}>").ConfigureAwait(false);
             await ReplyAsync("250").ConfigureAwait(false);
-        }
+            foreach (var recipient in recipients)
+            {
+                await SendAsync($"RCPT TO:<{recipient}>").ConfigureAwait(false);
+                await ReplyAsync("250").ConfigureAwait(false);
+            }
 
-        await SendAsync("DATA").ConfigureAwait(false);
-        await ReplyAsync("354").ConfigureAwait(false);
-        await stream.WriteAsync(DotStuff(content)).ConfigureAwait(false);
-        await SendAsync(".").ConfigureAwait(false);
-        foreach (var _ in recipients)
-        {
-            await ReplyAsync("250").ConfigureAwait(false);
+            await SendAsync("DATA").ConfigureAwait(false);
+            await ReplyAsync("354").ConfigureAwait(false);
+            await stream.WriteAsync(DotStuff(content)).ConfigureAwait(false);
+            await SendAsync(".").ConfigureAwait(false);
+            foreach (var _ in recipients)
+            {
+                await ReplyAsync("250").ConfigureAwait(false);
+            }
         }
 
         await SendAsync("QUIT").ConfigureAwait(false);
