@@ -483,9 +483,10 @@ public sealed class DovecotServer : IAsyncDisposable
         if (!root)
         {
             // Not root: every process runs as the current user, and nothing can chroot.
-            var user = Environment.UserName;
+            var user = IdText("-un");
             config.Append(CultureInfo.InvariantCulture, $$"""
                 default_internal_user = {{user}}
+                default_internal_group = {{IdText("-gn")}}
                 default_login_user = {{user}}
                 service imap-login {
                   chroot =
@@ -584,12 +585,14 @@ public sealed class DovecotServer : IAsyncDisposable
 
     private static bool IsRoot() => GetId("-u") == 0;
 
-    private static int GetId(string flag)
+    private static int GetId(string flag) => int.Parse(IdText(flag), CultureInfo.InvariantCulture);
+
+    private static string IdText(string flag)
     {
         using var process = Process.Start(new ProcessStartInfo("id", flag) { RedirectStandardOutput = true, UseShellExecute = false })!;
         var text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+        return text.Trim();
     }
 
     private static void Chown(string path, (int Uid, int Gid) owner)
