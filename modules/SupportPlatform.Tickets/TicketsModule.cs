@@ -22,6 +22,7 @@ public sealed class TicketsModule : IModule
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketWriter>();
         services.AddSingleton<TicketQueries>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers, TicketNumbers>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());
         services.AddSingleton<Router>();

@@ -15,4 +15,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers an <see cref="Webhooks.IWebhookHandler"/>, reached at <c>/hooks/&lt;plugin id&gt;/...</c>.</summary>
     public const string Webhook = "webhook";
+
+    /// <summary>The plugin registers a <see cref="Monitoring.IMonitoringAcknowledger"/>: it acknowledges alerts at their source.</summary>
+    public const string MonitoringAcknowledgement = "monitoring-acknowledgement";
 }
