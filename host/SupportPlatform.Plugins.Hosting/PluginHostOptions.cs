@@ -21,6 +21,23 @@ public sealed class PluginHostOptions
     /// </summary>
     public string? PluginDataPath { get; set; }
 
+    /// <summary>The configuration key read for <see cref="PublicUrl"/>.</summary>
+    public const string PublicUrlConfigurationKey = "SupportPlatform:PublicUrl";
+
+    /// <summary>
+    /// The address the outside world reaches this host at (<c>https://support.msp.example</c>), from configuration
+    /// <see cref="PublicUrlConfigurationKey"/>. Webhook URLs handed to plugins and the URL a webhook's signature is
+    /// checked against are built from it, never from a request's Host header. When not set, the address the host
+    /// listens on is used, which is right only when nothing (no reverse proxy) sits in front of it.
+    /// </summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>The configuration key read for <see cref="MaxWebhookBodyBytes"/>.</summary>
+    public const string MaxWebhookBodyBytesConfigurationKey = "SupportPlatform:Plugins:MaxWebhookBodyBytes";
+
+    /// <summary>The largest webhook request body the host reads, in bytes (default 1 MiB); larger requests get 413.</summary>
+    public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>How long one plugin's health check may take before it is reported as timed out.</summary>
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

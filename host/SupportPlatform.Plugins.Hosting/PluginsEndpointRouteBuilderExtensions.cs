@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using SupportPlatform.Plugins.Hosting.Runtime;
 
 namespace SupportPlatform.Plugins.Hosting;
 
@@ -36,6 +37,23 @@ public static class PluginsEndpointRouteBuilderExtensions
             .WithSummary("Gets one plugin, with its status and the JSON schema of its configuration.");
 
         return group;
+    }
+
+    /// <summary>
+    /// Maps <c>/hooks/{pluginId}/{**path}</c>, every method, to the <c>IWebhookHandler</c> of that plugin. Anonymous
+    /// at the host: each plugin authenticates its callers (signature, token or secret header). Unknown or stopped
+    /// plugins get 404 ProblemDetails saying why; bodies over <see cref="PluginHostOptions.MaxWebhookBodyBytes"/> get 413.
+    /// </summary>
+    /// <param name="endpoints">The host's endpoints.</param>
+    /// <returns>The endpoint, to add rate limiting or other conventions to it.</returns>
+    public static IEndpointConventionBuilder MapPluginWebhooks(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.Map(HookAddresses.RoutePrefix + "/{pluginId}/{**path}", static (HttpContext http, string pluginId, string? path) => WebhookEndpoint.HandleAsync(http, pluginId, path))
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .ExcludeFromDescription()
+            .WithName("PluginWebhook");
     }
 }
 

@@ -36,6 +36,22 @@ public static class PluginsServiceCollectionExtensions
                         : options.DataFolder is { Length: > 0 } data ? Path.Combine(data, "plugins") : null;
                 }
 
+                if (options.PublicUrl is null && configuration[PluginHostOptions.PublicUrlConfigurationKey] is { Length: > 0 } publicUrl)
+                {
+                    options.PublicUrl = Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                        ? parsed
+                        : throw new OptionsValidationException(PluginHostOptions.PublicUrlConfigurationKey, typeof(PluginHostOptions),
+                            [$"{PluginHostOptions.PublicUrlConfigurationKey} is '{publicUrl}': set an absolute http(s) address such as https://support.msp.example."]);
+                }
+
+                if (configuration[PluginHostOptions.MaxWebhookBodyBytesConfigurationKey] is { Length: > 0 } maxBody)
+                {
+                    options.MaxWebhookBodyBytes = int.TryParse(maxBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0
+                        ? bytes
+                        : throw new OptionsValidationException(PluginHostOptions.MaxWebhookBodyBytesConfigurationKey, typeof(PluginHostOptions),
+                            [$"{PluginHostOptions.MaxWebhookBodyBytesConfigurationKey} is '{maxBody}': set a whole number of bytes, at least 1."]);
+                }
+
                 if (string.IsNullOrWhiteSpace(options.PluginDataPath) && !string.IsNullOrWhiteSpace(options.PluginsPath))
                 {
                     options.PluginDataPath = options.DataFolder is { Length: > 0 } data
@@ -47,6 +63,12 @@ public static class PluginsServiceCollectionExtensions
                 static options => !string.IsNullOrWhiteSpace(options.PluginsPath),
                 $"The plugins folder is not set: set {PluginHostOptions.PathConfigurationKey} (a folder with one subfolder per plugin) or the host's data folder.")
             .Validate(
+                static options => options.PublicUrl is null || options.PublicUrl.Scheme is "http" or "https",
+                $"{PluginHostOptions.PublicUrlConfigurationKey} must be an absolute http(s) address such as https://support.msp.example.")
+            .Validate(
+                static options => options.MaxWebhookBodyBytes > 0,
+                "PluginHostOptions.MaxWebhookBodyBytes must be positive.")
+            .Validate(
                 static options => options.HealthCheckTimeout > TimeSpan.Zero,
                 "PluginHostOptions.HealthCheckTimeout must be positive.")
             .ValidateOnStart();
@@ -55,6 +77,7 @@ public static class PluginsServiceCollectionExtensions
         services.TryAddSingleton<IPluginAssemblyLoader, McMasterPluginAssemblyLoader>();
         services.TryAddSingleton<PluginCatalogLoader>();
         services.TryAddSingleton<PluginRegistry>();
+        services.TryAddSingleton<HookAddresses>();
         services.TryAddSingleton<IPluginRegistry>(static sp => sp.GetRequiredService<PluginRegistry>());
         services.AddHostedService<PluginHostedService>();
         return services;

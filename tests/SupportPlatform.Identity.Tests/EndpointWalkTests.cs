@@ -59,11 +59,14 @@ public sealed class PostgreSqlEndpointWalkTests(PostgreSqlWalk fixture) : Endpoi
 /// </summary>
 public abstract class EndpointWalkTests(WalkFixture fixture)
 {
-    /// <summary>Endpoints anyone may call: health, sign-in, sign-in link, antiforgery, first-admin setup, single sign-on.</summary>
+    /// <summary>
+    /// Endpoints anyone may call: health, sign-in, sign-in link, antiforgery, first-admin setup, single sign-on, and
+    /// plugin webhooks (any method; each plugin authenticates its callers by signature, token or secret header).
+    /// </summary>
     private static readonly HashSet<string> Anonymous =
     [
         "GET /health/live", "GET /health/ready", "POST /api/auth/signin", "POST /api/auth/link", "GET /api/auth/antiforgery",
-        "GET /auth/link/{token}", "POST /api/setup", "GET /auth/oidc",
+        "GET /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
     ];
 
     /// <summary>Endpoints a client user may use successfully: about themselves, or their own account's tickets (scoped by the handler).</summary>

@@ -76,7 +76,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var plugin = host.Plugin("fixture-future-major");
         Assert.Equal(PluginStatus.Incompatible, plugin.Status);
-        Assert.Contains("plugin 'fixture-future-major' was built for SDK 2.0; this host provides SDK 1.0", plugin.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"plugin 'fixture-future-major' was built for SDK 2.0; this host provides SDK {SdkVersion.Text}", plugin.Reason, StringComparison.OrdinalIgnoreCase);
         Assert.NotNull(plugin.LastErrorAt);
         Assert.Equal(PluginStatus.Loaded, host.Plugin(Fixtures.CompatibleId).Status);
     }
@@ -89,7 +89,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var plugin = host.Plugin("fixture-future-minor");
         Assert.Equal(PluginStatus.Incompatible, plugin.Status);
-        Assert.Contains("built for SDK 1.99; this host provides SDK 1.0", plugin.Reason, StringComparison.Ordinal);
+        Assert.Contains($"built for SDK 1.99; this host provides SDK {SdkVersion.Text}", plugin.Reason, StringComparison.Ordinal);
         Assert.Empty(host.Registry.GetCapabilities<IPluginHealthCheck>());
     }
 
@@ -102,7 +102,7 @@ public sealed class PluginLoadingTests : IDisposable
 
         var plugin = host.Plugin(Fixtures.CompatibleId);
         Assert.Equal(PluginStatus.Incompatible, plugin.Status);
-        Assert.Contains("built for SDK 0.9; this host provides SDK 1.0", plugin.Reason, StringComparison.Ordinal);
+        Assert.Contains($"built for SDK 0.9; this host provides SDK {SdkVersion.Text}", plugin.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

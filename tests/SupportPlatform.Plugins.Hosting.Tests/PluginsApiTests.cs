@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SupportPlatform.Sdk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -68,13 +69,13 @@ public sealed class PluginsApiTests : IAsyncLifetime
         var sample = plugins["sample"];
         Assert.Equal("Loaded", sample.GetProperty("status").GetString());
         Assert.Equal("Sample plugin", sample.GetProperty("name").GetString());
-        Assert.Equal("1.0", sample.GetProperty("sdkVersion").GetString());
+        Assert.Equal(SdkVersion.Text, sample.GetProperty("sdkVersion").GetString());
         Assert.Equal(["health-check", "background-service"], sample.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
         Assert.False(sample.TryGetProperty("configSchema", out _), "The list should stay small: the schema is in the detail.");
 
         var future = plugins["fixture-future-major"];
         Assert.Equal("Incompatible", future.GetProperty("status").GetString());
-        Assert.Contains("was built for SDK 2.0; this host provides SDK 1.0", future.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"was built for SDK 2.0; this host provides SDK {SdkVersion.Text}", future.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.String, future.GetProperty("lastErrorAt").ValueKind);
     }
 

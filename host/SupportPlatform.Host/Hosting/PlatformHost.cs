@@ -93,6 +93,7 @@ internal static class PlatformHost
         }).AllowAnonymous();
 
         app.MapPluginsApi();
+        app.MapPluginWebhooks();
         foreach (var module in modules)
         {
             module.MapEndpoints(app);

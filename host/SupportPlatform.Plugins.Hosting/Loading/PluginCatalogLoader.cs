@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SupportPlatform.Plugins.Hosting.Runtime;
 using SupportPlatform.Sdk;
+using SupportPlatform.Sdk.Webhooks;
 
 namespace SupportPlatform.Plugins.Hosting.Loading;
 
@@ -23,6 +24,10 @@ internal sealed partial class PluginCatalogLoader(
     ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<PluginCatalogLoader>();
+
+    /// <summary>The SDK interfaces marked <see cref="HostServiceAttribute"/>: what the host may hand to plugins.</summary>
+    internal static readonly IReadOnlyList<Type> HostServiceContracts = [.. typeof(IPlugin).Assembly.GetExportedTypes()
+        .Where(t => t.IsInterface && t.IsDefined(typeof(HostServiceAttribute), inherit: false))];
 
     /// <summary>The SDK this host provides: the version of the SupportPlatform.Sdk assembly actually loaded.</summary>
     internal static readonly Version HostSdkVersion = typeof(IPlugin).Assembly.GetName().Version!;
@@ -193,6 +198,14 @@ internal sealed partial class PluginCatalogLoader(
             // Create the host-run capabilities now, so a constructor that throws fails the plugin at load, not later.
             _ = provider.GetServices<IPluginHealthCheck>().ToList();
             _ = provider.GetServices<IPluginBackgroundService>().ToList();
+            var hooks = provider.GetServices<IWebhookHandler>().ToList();
+            if (hooks.Count > 1)
+            {
+                provider.Dispose();
+                assemblyContext.Dispose();
+                return Refused(info, PluginStatus.Invalid,
+                    $"The plugin registers {hooks.Count} {nameof(IWebhookHandler)}s ({string.Join(", ", hooks.Select(h => h.GetType().Name))}); a plugin has at most one, which receives every path under /hooks/{manifest.Id}/.");
+            }
 
             return new PluginEntry(info with { Status = PluginStatus.Loaded }, new LoadedPlugin(assemblyContext, provider));
         }
@@ -220,6 +233,19 @@ internal sealed partial class PluginCatalogLoader(
         if (hostServices.GetService<IHttpClientFactory>() is { } httpClientFactory)
         {
             services.AddSingleton(httpClientFactory);
+        }
+
+        services.AddSingleton(hostServices.GetRequiredService<HookAddresses>().ForPlugin(context.PluginId));
+
+        // The SDK interfaces the host implements ([HostService]) and has an implementation of: resolved from the
+        // host when the plugin first asks, so a module's service is created once and shared by every plugin.
+        var hostHas = hostServices.GetService<IServiceProviderIsService>();
+        foreach (var contract in HostServiceContracts)
+        {
+            if (hostHas?.IsService(contract) == true)
+            {
+                services.AddSingleton(contract, _ => hostServices.GetRequiredService(contract));
+            }
         }
 
         return services;

@@ -17,6 +17,7 @@ internal static class Fixtures
     public const string ThrowingBackgroundService = "SupportPlatform.PluginFixtures.ThrowingBackgroundService";
     public const string TwoEntryPoints = "SupportPlatform.PluginFixtures.TwoEntryPoints";
     public const string BinaryBreak = "SupportPlatform.PluginFixtures.BinaryBreak";
+    public const string Webhook = "SupportPlatform.PluginFixtures.Webhook";
     public const string Sample = "SupportPlatform.Plugins.Sample";
 
     public const string CompatibleId = "fixture-compatible";

@@ -1,0 +1,156 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SupportPlatform.Sdk.Webhooks;
+
+namespace SupportPlatform.Plugins.Hosting.Runtime;
+
+/// <summary>
+/// Hands <c>/hooks/&lt;plugin id&gt;/...</c> to that plugin's <see cref="IWebhookHandler"/>: reads the body (bounded),
+/// rebuilds the public URL the sender used, and writes back what the plugin answers.
+/// </summary>
+internal static partial class WebhookEndpoint
+{
+    public static async Task HandleAsync(HttpContext http, string pluginId, string? path)
+    {
+        var services = http.RequestServices;
+        var registry = services.GetRequiredService<IPluginRegistry>();
+        var options = services.GetRequiredService<IOptions<PluginHostOptions>>().Value;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookEndpoint).FullName!);
+
+        var handler = registry.GetCapabilities<IWebhookHandler>()
+            .FirstOrDefault(c => string.Equals(c.PluginId, pluginId, StringComparison.OrdinalIgnoreCase));
+        if (handler is null)
+        {
+            var known = registry.Find(pluginId);
+            var detail = known is null
+                ? $"No plugin with id '{pluginId}' is installed."
+                : known.Status != PluginStatus.Loaded
+                    ? $"The plugin '{known.Id}' is not running ({known.Status}): {known.Reason}"
+                    : $"The plugin '{known.Id}' receives no webhooks.";
+            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such webhook", detail: detail).ExecuteAsync(http);
+            return;
+        }
+
+        var request = http.Request;
+        if (request.ContentLength > options.MaxWebhookBodyBytes)
+        {
+            await TooLarge(http, options.MaxWebhookBodyBytes);
+            return;
+        }
+
+        // Kestrel's own limit may be larger; read at most one byte past ours to know the body is too long.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = options.MaxWebhookBodyBytes + 1L;
+        }
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(request.Body, options.MaxWebhookBodyBytes, http.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await TooLarge(http, options.MaxWebhookBodyBytes);
+            return;
+        }
+
+        if (body.Length > options.MaxWebhookBodyBytes)
+        {
+            await TooLarge(http, options.MaxWebhookBodyBytes);
+            return;
+        }
+
+        var relative = "/" + (path ?? string.Empty);
+        var addresses = services.GetRequiredService<HookAddresses>();
+        var publicUrl = new Uri(addresses.For(handler.PluginId, relative).GetLeftPart(UriPartial.Path) + request.QueryString.ToUriComponent());
+        var webhookRequest = new WebhookRequest
+        {
+            Method = request.Method.ToUpperInvariant(),
+            Path = relative,
+            PublicUrl = publicUrl,
+            Query = request.Query.ToDictionary(q => q.Key, q => (IReadOnlyList<string>)[.. q.Value.Select(v => v ?? string.Empty)], StringComparer.Ordinal),
+            Headers = request.Headers.ToDictionary(h => h.Key, h => (IReadOnlyList<string>)[.. h.Value.Select(v => v ?? string.Empty)], StringComparer.OrdinalIgnoreCase),
+            Form = IsForm(request.ContentType) ? ParseForm(body) : new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal),
+            ContentType = request.ContentType,
+            Body = body,
+            RemoteAddress = http.Connection.RemoteIpAddress?.ToString(),
+            ReceivedAt = services.GetRequiredService<TimeProvider>().GetUtcNow(),
+        };
+
+        WebhookResponse response;
+        try
+        {
+            response = await handler.Instance.HandleAsync(webhookRequest, http.RequestAborted);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // One failed request is not a failed plugin: answer 500 (the sender retries) and keep it loaded.
+            LogHandlerFailed(logger, ex, handler.PluginId, webhookRequest.Method, relative);
+            await Results.Problem(
+                statusCode: StatusCodes.Status500InternalServerError,
+                title: "The webhook failed",
+                detail: $"The plugin '{handler.PluginId}' failed while handling {webhookRequest.Method} {relative}; nothing is confirmed stored. The host log has the error.").ExecuteAsync(http);
+            return;
+        }
+
+        http.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Response.Headers[name] = value;
+        }
+
+        if (response.ContentType is { } contentType)
+        {
+            http.Response.ContentType = contentType;
+        }
+
+        if (!response.Body.IsEmpty)
+        {
+            http.Response.ContentLength = response.Body.Length;
+            await http.Response.Body.WriteAsync(response.Body, http.RequestAborted);
+        }
+    }
+
+    private static Task TooLarge(HttpContext http, int limit) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status413PayloadTooLarge,
+            title: "Webhook body too large",
+            detail: $"The body is larger than the {limit:N0} bytes a webhook may carry (setting {PluginHostOptions.MaxWebhookBodyBytesConfigurationKey}); nothing was stored.").ExecuteAsync(http);
+
+    private static async Task<byte[]> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit)
+            {
+                break;
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static bool IsForm(string? contentType) =>
+        contentType is not null && contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+
+    private static Dictionary<string, IReadOnlyList<string>> ParseForm(byte[] body) =>
+        QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body))
+            .ToDictionary(f => f.Key, f => (IReadOnlyList<string>)[.. f.Value.Select(v => v ?? string.Empty)], StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plugin {PluginId} threw while handling webhook {Method} {Path}")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string pluginId, string method, string path);
+}
