@@ -147,7 +147,6 @@ internal sealed class MonitoredSystemGrain(
         }
 
         var state = row.State;
-        var before = MonitoringStore.Json(state);
         var results = new IngestResult[alerts.Length];
         var stored = new List<(IncomingAlert, int?)>();
         var changes = new List<(long, string, string, string, DateTimeOffset, string)>();
@@ -193,11 +192,16 @@ internal sealed class MonitoredSystemGrain(
         }
         catch
         {
-            // Nothing was stored: forget what was applied in memory, so the sender's retry is applied afresh.
-            row = row with { State = MonitoringStore.FromJson<SystemState>(before)! };
-            if (await store.LoadSystemAsync(Id) is { } reloaded)
+            // Nothing was stored: forget what was applied in memory (the stored state is the truth), so the sender's
+            // retry is applied afresh; if even reading fails, deactivate and read it on the next call.
+            try
             {
-                row = reloaded;
+                row = await store.LoadSystemAsync(Id) ?? row;
+            }
+            catch (Exception reload)
+            {
+                logger.LogWarning(reload, "System {System}: could not reload its state after a failed write; deactivating", Id);
+                DeactivateOnIdle();
             }
 
             throw;
