@@ -21,8 +21,8 @@ public sealed class TicketsModule : IModule
     {
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketWriter>();
+        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers>(sp => new TicketNumbers(sp.GetRequiredService<TicketStore>()));
         services.AddSingleton<TicketQueries>();
-        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers, TicketNumbers>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());
         services.AddSingleton<Router>();
@@ -38,4 +38,10 @@ public sealed class TicketsModule : IModule
         endpoints.MapRoutingApi();
         endpoints.MapAttachmentsApi();
     }
+}
+
+/// <summary>Ticket numbers from the store's allocator.</summary>
+internal sealed class TicketNumbers(TicketStore store) : SupportPlatform.Tickets.Contracts.ITicketNumbers
+{
+    public Task<long> AllocateAsync(CancellationToken cancellationToken) => store.AllocateNumberAsync(cancellationToken);
 }
