@@ -18,4 +18,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin is a telephony adapter: it routes calls and reports call events through <see cref="Telephony.ITelephonyService"/>.</summary>
     public const string Telephony = "telephony";
+
+    /// <summary>The plugin registers a <see cref="Monitoring.IMonitoringAcknowledger"/>: it acknowledges alerts at their source.</summary>
+    public const string MonitoringAcknowledgement = "monitoring-acknowledgement";
 }

@@ -69,10 +69,11 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
         "GET /auth/link/{token}", "POST /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
     ];
 
-    /// <summary>Endpoints a client user may use successfully: about themselves, or their own account's tickets (scoped by the handler).</summary>
+    /// <summary>Endpoints a client user may use successfully: about themselves, or their own account's tickets, monitored systems and incidents (scoped by the handler).</summary>
     private static readonly HashSet<string> ClientOwn =
     [
         "GET /api/me", "PUT /api/me/password", "GET /api/me/tokens", "POST /api/me/tokens", "POST /api/auth/signout", "GET /api/tickets",
+        "GET /api/monitoring/systems", "GET /api/monitoring/incidents",
         .. Anonymous,
     ];
 

@@ -40,6 +40,7 @@ internal static class PlatformHost
             options.PluginsPath = platform.PluginsPath;
             options.DataFolder = platform.DataPath;
         });
+        services.AddSingleton<SupportPlatform.Core.Plugins.IPluginCapabilities, PluginCapabilities>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
