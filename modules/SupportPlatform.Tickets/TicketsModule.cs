@@ -21,7 +21,6 @@ public sealed class TicketsModule : IModule
     {
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketWriter>();
-        services.AddSingleton<SupportPlatform.Tickets.Contracts.ITicketNumbers>(sp => new TicketNumbers(sp.GetRequiredService<TicketStore>()));
         services.AddSingleton<TicketQueries>();
         services.AddSingleton<RoutingStore>();
         services.AddSingleton<SupportPlatform.Tickets.Contracts.IAgentDirectory>(sp => sp.GetRequiredService<RoutingStore>());

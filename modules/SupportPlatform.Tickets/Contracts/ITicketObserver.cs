@@ -25,10 +25,3 @@ public interface ITicketCommitParticipant
     /// <summary>Writes what <paramref name="change"/> calls for through <paramref name="transaction"/>.</summary>
     Task OnCommittingAsync(TicketChange change, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
 }
-
-/// <summary>Hands out new ticket numbers (for callers that must know the number before creating the ticket, to retry safely).</summary>
-public interface ITicketNumbers
-{
-    /// <summary>A number no ticket has; create the ticket with <c>GetGrain&lt;ITicketGrain&gt;(number).Create(...)</c>.</summary>
-    Task<long> AllocateAsync(CancellationToken cancellationToken);
-}
