@@ -36,7 +36,7 @@ internal sealed record IdentitySettings
 
     public TimeSpan InvitationLifetime { get; init; } = TimeSpan.FromDays(7);
 
-    /// <summary>Where users reach the product (links in mails): SupportPlatform:Identity:PublicUrl, else SupportPlatform:PublicUrl; null: the address the host listens on.</summary>
+    /// <summary>Where users reach the product (links in mails); null: the address the host listens on.</summary>
     public Uri? PublicUrl { get; init; }
 
     /// <summary>The key API tokens and link tokens are hashed with; null: generated once and kept in the database.</summary>
@@ -61,8 +61,9 @@ internal sealed record IdentitySettings
             CookieLifetime = Span(section, "CookieLifetime", TimeSpan.FromHours(12), TimeSpan.FromMinutes(1), TimeSpan.FromDays(90), errors),
             LinkLifetime = Span(section, "LinkLifetime", TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(1), TimeSpan.FromDays(1), errors),
             InvitationLifetime = Span(section, "InvitationLifetime", TimeSpan.FromDays(7), TimeSpan.FromMinutes(1), TimeSpan.FromDays(30), errors),
-            // The module's own key first, then the host-wide SupportPlatform:PublicUrl that webhooks use too.
-            PublicUrl = ReadUrl(section, "PublicUrl", errors) ?? ReadUrl(configuration.GetSection("SupportPlatform"), "PublicUrl", errors),
+            // Not SupportPlatform:PublicUrl (the webhooks' address): an https address here makes cookies Secure, which
+            // breaks sign-in when TLS ends at a proxy whose X-Forwarded-Proto is not trusted; keep that choice explicit.
+            PublicUrl = ReadUrl(section, "PublicUrl", errors),
             TokenKey = ReadTokenKey(section, errors),
         };
 
