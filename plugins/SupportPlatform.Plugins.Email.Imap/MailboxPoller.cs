@@ -35,6 +35,11 @@ internal sealed partial class MailboxPoller(
     private int _failedInLastPass;
     private bool _uidPlus;
 
+    // Set when the server reports more messages than before (EXISTS), whenever that arrives: also in answer to the
+    // pass's own commands, before IDLE is entered, which an IDLE-only listener would miss until the next re-issue.
+    private volatile bool _arrived;
+    private int _lastCount;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var delay = FirstReconnectDelay;
@@ -94,6 +99,16 @@ internal sealed partial class MailboxPoller(
         var folder = await client.GetFolderAsync(mailbox.Folder, cancellationToken).ConfigureAwait(false);
         await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
         var target = mailbox.AfterImport == AfterImport.Move ? await GetOrCreateFolderAsync(client, mailbox.MoveTo, cancellationToken).ConfigureAwait(false) : null;
+        _lastCount = folder.Count;
+        folder.CountChanged += (_, _) =>
+        {
+            if (folder.Count > _lastCount)
+            {
+                _arrived = true;
+            }
+
+            _lastCount = folder.Count;
+        };
         var idle = client.Capabilities.HasFlag(ImapCapabilities.Idle);
         _uidPlus = client.Capabilities.HasFlag(ImapCapabilities.UidPlus);
         LogConnected(logger, mailbox.Id, mailbox.Description, idle ? "IDLE" : $"polling every {mailbox.PollInterval.TotalSeconds:0} s");
@@ -102,6 +117,7 @@ internal sealed partial class MailboxPoller(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            _arrived = false;
             var waiting = await PassAsync(client, folder, target, cancellationToken).ConfigureAwait(false);
             var retryPending = _failedInLastPass > 0;
             var detail = $"connected ({(idle ? "IDLE" : "polling")}), {waiting} message(s) waiting, last pass {timeProvider.GetUtcNow():u}.";
@@ -117,6 +133,12 @@ internal sealed partial class MailboxPoller(
             var wait = retryPending && mailbox.RetryInterval < (idle ? mailbox.IdleRefresh : mailbox.PollInterval)
                 ? mailbox.RetryInterval
                 : idle ? mailbox.IdleRefresh : mailbox.PollInterval;
+            if (_arrived && !retryPending)
+            {
+                // Mail came in while the pass ran: pass again instead of waiting.
+                continue;
+            }
+
             if (idle)
             {
                 await IdleAsync(client, folder, wait, cancellationToken).ConfigureAwait(false);
@@ -132,7 +154,13 @@ internal sealed partial class MailboxPoller(
     private async Task IdleAsync(ImapClient client, IMailFolder folder, TimeSpan wait, CancellationToken cancellationToken)
     {
         using var done = new CancellationTokenSource(wait, timeProvider);
-        void OnCountChanged(object? sender, EventArgs e) => done.Cancel();
+        void OnCountChanged(object? sender, EventArgs e)
+        {
+            if (_arrived)
+            {
+                done.Cancel();
+            }
+        }
         folder.CountChanged += OnCountChanged;
         try
         {
