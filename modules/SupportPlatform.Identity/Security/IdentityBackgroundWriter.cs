@@ -31,8 +31,9 @@ internal sealed partial class IdentityBackgroundWriter(AuditLog audit, AuditStor
             try
             {
                 // Wakes on the first queued entry or at the next usage flush, whichever comes first.
+                // A batch that failed to write is retried at once (after the 1 s pause below), not on the next entry.
                 var wait = nextUsage - DateTime.UtcNow;
-                if (wait > TimeSpan.Zero)
+                if (wait > TimeSpan.Zero && unwritten.Count == 0)
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                     timeout.CancelAfter(wait);
