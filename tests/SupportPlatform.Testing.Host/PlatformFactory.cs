@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -82,12 +80,7 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     /// <summary>A client that sends <paramref name="token"/> as its bearer token.</summary>
     public HttpClient CreateClient(string token) => Users.WithToken(token);
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LocalSystem.FreeLoopbackPort();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -84,7 +84,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new InvalidOperationException(NotFoundMessage);
         }
 
-        var root = IsRoot();
+        var root = LocalSystem.IsRoot();
         // Mail processes never run as root: as root, mail belongs to nobody; otherwise to the current user. The folder
         // lives under /tmp so that nobody can reach it (root's own TMPDIR may not be traversable).
         var mailOwner = root ? (65534, 65534) : (GetId("-u"), GetId("-g"));
@@ -107,7 +107,7 @@ public sealed class DovecotServer : IAsyncDisposable
         var usersFile = Path.Combine(folder, "users");
         File.WriteAllText(usersFile, string.Empty);
         X509Certificate2? certificate = null;
-        int imapPort = FreeLoopbackPort(), lmtpPort = FreeLoopbackPort(), imapsPort = options.Tls ? FreeLoopbackPort() : 0;
+        int imapPort = LocalSystem.FreeLoopbackPort(), lmtpPort = LocalSystem.FreeLoopbackPort(), imapsPort = options.Tls ? LocalSystem.FreeLoopbackPort() : 0;
         string tlsSettings = "ssl = no\n";
         if (options.Tls)
         {
@@ -548,7 +548,7 @@ public sealed class DovecotServer : IAsyncDisposable
             try
             {
                 var ownerFile = Path.Combine(folder, "owner.pid");
-                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
+                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || LocalSystem.IsAlive(owner))
                 {
                     continue;
                 }
@@ -570,21 +570,6 @@ public sealed class DovecotServer : IAsyncDisposable
         }
     }
 
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsRoot() => GetId("-u") == 0;
-
     private static int GetId(string flag) => int.Parse(IdText(flag), CultureInfo.InvariantCulture);
 
     private static string IdText(string flag)
@@ -601,13 +586,6 @@ public sealed class DovecotServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"chown {owner.Uid}:{owner.Gid} {path} failed.");
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private const int SigTerm = 15;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
@@ -102,7 +100,7 @@ public sealed class PostgresServer
         }
 
         var bin = FindBinaries() ?? throw new InvalidOperationException(NotFoundMessage);
-        var runAsPostgres = IsRoot();
+        var runAsPostgres = LocalSystem.IsRoot();
         // The postgres user must be able to reach the folder: root's TMPDIR may not be traversable, /tmp always is.
         var baseFolder = runAsPostgres ? "/tmp" : Path.GetTempPath();
         CleanUpOrphans(bin, baseFolder, runAsPostgres);
@@ -126,7 +124,7 @@ public sealed class PostgresServer
                 ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
                 runAsPostgres).ConfigureAwait(false);
 
-            var port = FreeLoopbackPort();
+            var port = LocalSystem.FreeLoopbackPort();
             var options = string.Join(' ',
                 $"-p {port}",
                 "-c listen_addresses=127.0.0.1",
@@ -237,7 +235,7 @@ public sealed class PostgresServer
             try
             {
                 var ownerFile = Path.Combine(folder, "owner.pid");
-                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
+                if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || LocalSystem.IsAlive(owner))
                 {
                     continue;
                 }
@@ -250,19 +248,6 @@ public sealed class PostgresServer
             catch (UnauthorizedAccessException)
             {
             }
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 
@@ -289,27 +274,6 @@ public sealed class PostgresServer
             {
             }
         }
-    }
-
-    private static bool IsRoot()
-    {
-        try
-        {
-            return File.ReadAllLines("/proc/self/status")
-                .FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))
-                ?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, "0", ..];
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string file, string[] arguments, bool asPostgres, bool throwOnError = true)
