@@ -1,9 +1,11 @@
 // The client portal: the account's tickets, opening a ticket with attachments, following one and replying.
 // Only public replies are shown; the server decides what a client may see, this page never shows internal notes.
-// Hours, monitoring, reports, invoices and estimates appear here once their APIs exist (later issues).
+// The phone hours of the account (allowance used, left, overage) are under the ticket list. Monitoring, reports,
+// invoices and estimates appear here once their APIs exist (later issues).
 import { api, get, post, requireUser } from './api.js';
 import { h, fill, $, announce, showError, richText, formatDate, label, portalHeader, holdForms, markReady } from './dom.js';
 import { attachmentLinks, actorName } from './history.js';
+import { showBalanceHistory } from './hours.js';
 
 holdForms();
 
@@ -22,7 +24,10 @@ async function showList() {
   document.title = 'My tickets · Support portal';
   const error = h('div');
   const list = h('div', { class: 'table-wrap' });
-  fill(main, h('h1', { text: 'My tickets' }), h('p', null, h('a', { class: 'button', href: '/portal/new' }, 'Open a new ticket')), error, list);
+  const hours = h('section', { class: 'panel', 'aria-labelledby': 'hours-title' }, h('h2', { id: 'hours-title', text: 'Phone support hours' }), h('div', { id: 'hours' }));
+  fill(main, h('h1', { text: 'My tickets' }), h('p', null, h('a', { class: 'button', href: '/portal/new' }, 'Open a new ticket')), error, list, hours);
+  if (me.accountId) showBalanceHistory($('#hours'), me.accountId);
+  else hours.remove();
   try {
     const query = new URLSearchParams({ sort: 'updated', pageSize: '100' });
     if (me.accountId) query.set('accountId', me.accountId);

@@ -4,6 +4,7 @@ import { api, get, post, requireUser } from './api.js';
 import { h, fill, $, announce, showError, richText, formatDate, relative, label, consoleHeader, holdForms, markReady } from './dom.js';
 import { historyItem, attachmentLinks } from './history.js';
 import { connectLive, showLiveStatus } from './live.js';
+import { showBalance } from './hours.js';
 
 holdForms();
 
@@ -34,6 +35,8 @@ live = connectLive({
 });
 addEventListener('pagehide', () => live?.state === 'Connected' && live.invoke('UnwatchTicket', id).catch(() => {}));
 
+setInterval(() => ticket && showBalance($('#hours'), ticket.accountId), 60_000);
+
 let refreshTimer;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
@@ -45,6 +48,9 @@ async function refresh() {
     const [t, history] = await Promise.all([get(`/api/tickets/${id}`), get(`/api/tickets/${id}/history`)]);
     ticket = t;
     render(t, history);
+    // A call counted on this ticket arrives as a ticket change (its call note); calls on the account's other
+    // tickets are picked up by the minute's refresh below.
+    await showBalance($('#hours'), t.accountId);
     showError($('#error'), null);
   } catch (error) {
     showError($('#error'), error);
