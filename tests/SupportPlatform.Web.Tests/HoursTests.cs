@@ -3,7 +3,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace SupportPlatform.Web.Tests;
 
-/// <summary>The phone allowance on the console's ticket page (updated live when a call is counted on it) and in the portal.</summary>
+/// <summary>The phone allowance on the console's ticket page (updated live when a call is counted on it), the account page and the portal.</summary>
 [Collection(WebCollection.Name)]
 public sealed class HoursTests(WebFixture fixture)
 {
@@ -35,6 +35,12 @@ public sealed class HoursTests(WebFixture fixture)
             // A call counted on this ticket shows without reloading the page.
             await LogCallAsync(api, account, 28, ticket);
             await Expect(page.Locator("#hours")).ToContainTextAsync("1 h used of 10 h (10%)");
+        }
+
+        await using (var admin = await fixture.OpenAsync(TestUser.Admin))
+        {
+            await admin.Page.GotoReadyAsync($"/console/admin/accounts/{account}");
+            await Expect(admin.Page.Locator("#hours")).ToContainTextAsync("1 h used of 10 h (10%)");
         }
 
         await using var session = await fixture.OpenAsync(client);

@@ -1,5 +1,6 @@
 // Admin pages over the existing REST APIs: accounts and their contracts (/api/accounts), routing and escalation rules
 // (/api/routing), agents (/api/agents), vendors (/api/vendors) and plugins (/api/admin/plugins).
+import { showBalanceHistory } from './hours.js';
 import { get, put, requireUser } from './api.js';
 import { h, fill, $, announce, showError, label, formatDate, consoleHeader, holdForms, markReady } from './dom.js';
 
@@ -151,7 +152,12 @@ async function accountEditor(id) {
       h('button', { type: 'button', class: 'secondary', on: { click: () => addHoliday() } }, 'Add holiday')),
     error,
     saveButton('Save account'));
-  fill(content, h('p', null, h('a', { href: '/console/admin/accounts', text: 'All accounts' })), form);
+  const phoneHours = id ? h('section', { class: 'panel', 'aria-labelledby': 'hours-title' }, h('h2', { id: 'hours-title', text: 'Phone hours' }), h('div', { id: 'hours', 'aria-live': 'polite' })) : null;
+  fill(content, h('p', null, h('a', { href: '/console/admin/accounts', text: 'All accounts' })), phoneHours, form);
+  if (phoneHours) {
+    showBalanceHistory(phoneHours.lastChild, id);
+    setInterval(() => showBalanceHistory(phoneHours.lastChild, id), 60_000);
+  }
 
   onSave(form, error, async () => {
     const f = form.elements;
