@@ -61,8 +61,8 @@ public sealed class BillingPagesTests(WebFixture fixture)
         {
             var page = console.Page;
             await page.GotoReadyAsync($"/console/tickets/{ticket}");
-            await page.GetByLabel("Minutes").FillAsync("90");
-            await page.GetByLabel("What was done").FillAsync("Moved all mailboxes");
+            await page.Locator("#log-minutes").FillAsync("90");
+            await page.Locator("#log-note").FillAsync("Moved all mailboxes");
             await page.GetByRole(AriaRole.Button, new() { Name = "Log time" }).ClickAsync();
             await Expect(page.Locator("#log-task")).ToContainTextAsync("1.5 of 2 h");
 

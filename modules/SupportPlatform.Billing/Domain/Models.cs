@@ -74,7 +74,7 @@ internal sealed record ExportStatus(string PluginId, string Status, int Attempts
 internal sealed record EstimateLineRequest(string? Task, decimal? Hours, decimal? Rate);
 
 internal sealed record CreateEstimateRequest(string? AccountId, long? TicketId, string? Title, string? ScopeReason, string? ScopeRuleId,
-    IReadOnlyList<EstimateLineRequest>? Lines, IReadOnlyList<string>? Assumptions, DateOnly? ValidUntil, bool ReclassifyTime = false);
+    IReadOnlyList<EstimateLineRequest>? Lines, IReadOnlyList<string>? Assumptions, DateOnly? ValidUntil);
 
 internal sealed record ReviseEstimateRequest(string? Title, IReadOnlyList<EstimateLineRequest>? Lines, IReadOnlyList<string>? Assumptions, DateOnly? ValidUntil);
 
