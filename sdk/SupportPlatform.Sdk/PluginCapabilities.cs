@@ -21,4 +21,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers a <see cref="Monitoring.IMonitoringAcknowledger"/>: it acknowledges alerts at their source.</summary>
     public const string MonitoringAcknowledgement = "monitoring-acknowledgement";
+
+    /// <summary>The plugin registers a <see cref="Billing.IBillingExporter"/>: it receives issued invoices and credit notes.</summary>
+    public const string BillingExport = "billing-export";
 }

@@ -61,19 +61,21 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
 {
     /// <summary>
     /// Endpoints anyone may call: health, sign-in, sign-in link, antiforgery, first-admin setup, single sign-on, and
-    /// plugin webhooks (any method; each plugin authenticates its callers by signature, token or secret header).
+    /// plugin webhooks (any method; each plugin authenticates its callers by signature, token or secret header), and
+    /// the signed estimate approval link (the token is the credential).
     /// </summary>
     private static readonly HashSet<string> Anonymous =
     [
         "GET /health/live", "GET /health/ready", "POST /api/auth/signin", "POST /api/auth/link", "GET /api/auth/antiforgery",
         "GET /auth/link/{token}", "POST /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
+        "GET /billing/approval/{token}", "POST /billing/approval/{token}",
     ];
 
     /// <summary>Endpoints a client user may use successfully: about themselves, or their own account's tickets, monitored systems and incidents (scoped by the handler).</summary>
     private static readonly HashSet<string> ClientOwn =
     [
         "GET /api/me", "PUT /api/me/password", "GET /api/me/tokens", "POST /api/me/tokens", "POST /api/auth/signout", "GET /api/tickets",
-        "GET /api/monitoring/systems", "GET /api/monitoring/incidents",
+        "GET /api/monitoring/systems", "GET /api/monitoring/incidents", "GET /api/billing/estimates", "GET /api/billing/invoices",
         .. Anonymous,
     ];
 

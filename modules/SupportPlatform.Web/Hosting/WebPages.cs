@@ -30,9 +30,11 @@ internal static class WebPages
         console.MapGet("/tickets/{id:long}", Page("ticket.html"));
         console.MapGet("/admin", Page("admin.html"));
         console.MapGet("/admin/{**section}", Page("admin.html"));
+        console.MapGet("/billing", Page("billing.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));
+        portal.MapGet("/estimates", Page("estimates.html"));
         portal.MapGet("/{**rest}", Page("portal.html"));
     }
 

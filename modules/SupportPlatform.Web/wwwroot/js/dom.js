@@ -93,12 +93,12 @@ export const label = value => String(value ?? '').replace(/-/g, ' ');
 
 /** The header every console page shares: brand, navigation, who is signed in, sign out. */
 export function consoleHeader(me, current) {
-  const links = [['/console', 'Queue', 'queue'], ['/console/admin', 'Admin', 'admin']];
+  const links = [['/console', 'Queue', 'queue'], ['/console/billing', 'Billing', 'billing'], ['/console/admin', 'Admin', 'admin']];
   return header(me, 'SupportPlatform console', '/console', links, current);
 }
 
 export function portalHeader(me, current) {
-  return header(me, 'Support portal', '/portal', [['/portal', 'My tickets', 'tickets'], ['/portal/new', 'New ticket', 'new']], current);
+  return header(me, 'Support portal', '/portal', [['/portal', 'My tickets', 'tickets'], ['/portal/new', 'New ticket', 'new'], ['/portal/estimates', 'Estimates and invoices', 'estimates']], current);
 }
 
 function header(me, brand, home, links, current) {
