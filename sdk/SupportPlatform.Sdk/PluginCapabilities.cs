@@ -21,4 +21,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers a <see cref="Monitoring.IMonitoringAcknowledger"/>: it acknowledges alerts at their source.</summary>
     public const string MonitoringAcknowledgement = "monitoring-acknowledgement";
+
+    /// <summary>The plugin registers a <see cref="Notifications.INotificationChannel"/>: it delivers staff notifications (chat, SMS, voice).</summary>
+    public const string NotificationChannel = "notification-channel";
 }
