@@ -161,7 +161,7 @@ internal static class NotificationsApi
     }
 
     private const string Select = """
-        SELECT d.id AS Id, n.id AS NotificationId, n.event_key AS EventKey, n.event_type AS EventType, n.ticket_id AS TicketId, n.subject AS Subject, n.body AS Body,
+        SELECT d.id AS Id, n.id AS NotificationId, n.event_key AS EventKey, n.event_type AS EventType, n.ticket_id AS TicketId, n.subject AS Subject, n.body AS Body, n.link AS Link,
                d.user_id AS UserId, d.channel AS Channel, d.status AS Status, d.attempts AS Attempts, d.last_error AS LastError, d.provider_id AS ProviderId,
                d.created_at_ms AS CreatedAtMs, d.sent_at_ms AS SentAtMs, d.next_attempt_at_ms AS NextAttemptAtMs
         FROM sp_notification_deliveries d JOIN sp_notifications n ON n.id = d.notification_id
@@ -176,6 +176,7 @@ internal static class NotificationsApi
         ticketId = r.TicketId,
         subject = r.Subject,
         text = r.Body,
+        link = r.Link,
         userId = r.UserId,
         channel = r.Channel,
         status = r.Status,
@@ -196,6 +197,7 @@ internal static class NotificationsApi
         public long? TicketId { get; set; }
         public string Subject { get; set; } = "";
         public string Body { get; set; } = "";
+        public string? Link { get; set; }
         public string UserId { get; set; } = "";
         public string Channel { get; set; } = "";
         public string Status { get; set; } = "";

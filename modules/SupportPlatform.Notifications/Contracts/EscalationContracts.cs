@@ -54,8 +54,8 @@ public enum EscalationTrigger
 /// </summary>
 public sealed record EscalationPolicy
 {
-    /// <summary>Stable id.</summary>
-    public required string Id { get; init; }
+    /// <summary>Stable id; taken from the URL on <c>PUT</c>.</summary>
+    public string Id { get; init; } = "";
 
     /// <summary>The account, or null for every account.</summary>
     public string? AccountId { get; init; }
@@ -67,5 +67,5 @@ public sealed record EscalationPolicy
     public IReadOnlyList<EscalationTrigger>? Triggers { get; init; }
 
     /// <summary>The steps.</summary>
-    public required IReadOnlyList<EscalationStep> Steps { get; init; }
+    public IReadOnlyList<EscalationStep> Steps { get; init; } = [];
 }

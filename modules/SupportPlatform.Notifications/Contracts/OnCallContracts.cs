@@ -44,20 +44,20 @@ public sealed record RotationLayer
 /// <summary>A team's on-call schedule.</summary>
 public sealed record OnCallSchedule
 {
-    /// <summary>Stable id (letters, digits, dashes).</summary>
-    public required string Id { get; init; }
+    /// <summary>Stable id (letters, digits, dashes); taken from the URL on <c>PUT</c>.</summary>
+    public string Id { get; init; } = "";
 
     /// <summary>The team it covers ("L1", "L2", "security", "duty-manager").</summary>
-    public required string Team { get; init; }
+    public string Team { get; init; } = "";
 
     /// <summary>Display name.</summary>
     public string? Name { get; init; }
 
     /// <summary>IANA time zone of the hand-off times.</summary>
-    public required string TimeZone { get; init; }
+    public string TimeZone { get; init; } = "";
 
     /// <summary>Layers, lowest first.</summary>
-    public required IReadOnlyList<RotationLayer> Layers { get; init; }
+    public IReadOnlyList<RotationLayer> Layers { get; init; } = [];
 
     /// <summary>The support calendar whose open hours need no on-call cover (null: on-call covers every hour).</summary>
     public BusinessCalendar? BusinessHours { get; init; }
