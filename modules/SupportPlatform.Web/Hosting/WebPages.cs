@@ -30,6 +30,8 @@ internal static class WebPages
         console.MapGet("/tickets/{id:long}", Page("ticket.html"));
         console.MapGet("/admin", Page("admin.html"));
         console.MapGet("/admin/{**section}", Page("admin.html"));
+        console.MapGet("/oncall", Page("oncall.html"));
+        console.MapGet("/oncall/{**section}", Page("oncall.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));
