@@ -41,6 +41,7 @@ internal static class PlatformHost
             options.DataFolder = platform.DataPath;
         });
         services.AddSingleton<SupportPlatform.Core.Plugins.IPluginCapabilities, PluginCapabilities>();
+        services.AddHostedService<PluginFailureNotifier>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();

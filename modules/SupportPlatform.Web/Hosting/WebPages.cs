@@ -31,6 +31,8 @@ internal static class WebPages
         console.MapGet("/admin", Page("admin.html"));
         console.MapGet("/admin/{**section}", Page("admin.html"));
         console.MapGet("/billing", Page("billing.html"));
+        console.MapGet("/oncall", Page("oncall.html"));
+        console.MapGet("/oncall/{**section}", Page("oncall.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));

@@ -1,0 +1,121 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using SupportPlatform.Core;
+using SupportPlatform.Identity.Contracts;
+using SupportPlatform.Notifications.Contracts;
+using SupportPlatform.Notifications.Escalation;
+using SupportPlatform.Tickets.Contracts;
+
+namespace SupportPlatform.Notifications.Producers;
+
+/// <summary>
+/// Turns ticket events into staff notifications, in the ticket change's own transaction (a change and its
+/// notifications exist together): new tickets (subscribers), assignment (the agent), mentions (<c>@user-id</c> in a
+/// comment), SLA warnings and breaches (subscribers and the assigned agent). It also starts escalation policies for
+/// new critical tickets, SLA warnings and breaches, voicemail tickets and monitoring tickets of critical priority.
+/// Event keys are the ticket event's (ticket, sequence), so a replayed change notifies nobody twice.
+/// </summary>
+internal sealed partial class TicketNotifications(INotifier notifier, IEnumerable<IUserDirectory> users, EscalationService escalations) : ITicketCommitParticipant
+{
+    public async Task OnCommittingAsync(TicketChange change, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var ticket = change.Ticket;
+        foreach (var e in change.Events)
+        {
+            var key = $"tickets/{ticket.Id}/event/{e.Seq}";
+            switch (e)
+            {
+                case TicketCreated created:
+                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.NewTicket,
+                        $"New {Lower(created.Priority)} ticket #{ticket.Id}: {ticket.Subject}",
+                        $"{ticket.AccountId} opened ticket #{ticket.Id} by {Lower(created.Channel)}: {ticket.Subject}")
+                    {
+                        IncludeSubscribers = true, TicketId = ticket.Id, Urgent = created.Priority == Priority.Critical,
+                    }, transaction, cancellationToken);
+                    if (created.Priority == Priority.Critical || created.Channel == TicketChannel.Voicemail)
+                    {
+                        var kind = created.Channel switch
+                        {
+                            TicketChannel.Voicemail => "voicemail",
+                            TicketChannel.Monitoring => "monitoring-incident",
+                            _ => "critical-ticket",
+                        };
+                        await escalations.StartAsync(ticket, $"tickets/{ticket.Id}/created", kind, transaction, cancellationToken);
+                    }
+
+                    break;
+
+                case Assigned { AgentId: { } agent } assigned when agent != e.Actor.Id:
+                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.Assignment,
+                        $"Ticket #{ticket.Id} assigned to you: {ticket.Subject}", $"{assigned.Reason}.")
+                    {
+                        Recipients = [agent], TicketId = ticket.Id, Urgent = ticket.Priority == Priority.Critical,
+                    }, transaction, cancellationToken);
+                    break;
+
+                case CommentAdded comment:
+                    var mentioned = await MentionedStaffAsync(comment.Body, e.Actor.Id, cancellationToken);
+                    if (mentioned.Count > 0)
+                    {
+                        await notifier.NotifyAsync(new StaffNotification(key + "/mention", NotificationEventType.Mention,
+                            $"{e.Actor.Name} mentioned you on #{ticket.Id}: {ticket.Subject}", Excerpt(comment.Body))
+                        {
+                            Recipients = mentioned, TicketId = ticket.Id,
+                        }, transaction, cancellationToken);
+                    }
+
+                    break;
+
+                case SlaWarned warned:
+                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.SlaWarning,
+                        $"SLA warning on #{ticket.Id} ({warned.Clock}): {ticket.Subject}", $"The {warned.Clock} target of ticket #{ticket.Id} is due at {warned.DueAt:yyyy-MM-dd HH:mm} UTC.")
+                    {
+                        Recipients = ticket.AgentId is { } a ? [a] : [], IncludeSubscribers = true, TicketId = ticket.Id,
+                    }, transaction, cancellationToken);
+                    await escalations.StartAsync(ticket, key, "sla-warning", transaction, cancellationToken);
+                    break;
+
+                case SlaBreached breached:
+                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.SlaBreach,
+                        $"SLA breached on #{ticket.Id} ({breached.Clock}): {ticket.Subject}", $"The {breached.Clock} target of ticket #{ticket.Id} was due at {breached.DueAt:yyyy-MM-dd HH:mm} UTC.")
+                    {
+                        Recipients = ticket.AgentId is { } b ? [b] : [], IncludeSubscribers = true, TicketId = ticket.Id, Urgent = true,
+                    }, transaction, cancellationToken);
+                    await escalations.StartAsync(ticket, key, "sla-breach", transaction, cancellationToken);
+                    break;
+
+                case StatusChanged { To: TicketStatus.Resolved or TicketStatus.Closed }:
+                    await escalations.StopForTicketAsync(ticket.Id, transaction, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> MentionedStaffAsync(string body, string author, CancellationToken cancellationToken)
+    {
+        if (users.FirstOrDefault() is not { } directory)
+        {
+            return [];
+        }
+
+        var found = new List<string>();
+        foreach (var id in Mention().Matches(body).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal))
+        {
+            if (id != author && await directory.FindAsync(id, cancellationToken) is { Kind: "staff", Active: true })
+            {
+                found.Add(id);
+            }
+        }
+
+        return found;
+    }
+
+    private static string Excerpt(string body) => body.Length <= 500 ? body : body[..500] + "…";
+
+    private static string Lower<T>(T value)
+        where T : struct, Enum => NotificationJson.Kebab(value);
+
+    // "@alice" or "@bob.smith" at the start or after a space or bracket: not the middle of an email address.
+    [GeneratedRegex(@"(?<![\w.@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})(?<![._-])")]
+    private static partial Regex Mention();
+}
