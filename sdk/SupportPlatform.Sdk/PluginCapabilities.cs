@@ -24,6 +24,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers a <see cref="Billing.IBillingExporter"/>: it receives issued invoices and credit notes.</summary>
     public const string BillingExport = "billing-export";
+
     /// <summary>The plugin registers a <see cref="Notifications.INotificationChannel"/>: it delivers staff notifications (chat, SMS, voice).</summary>
     public const string NotificationChannel = "notification-channel";
 }
