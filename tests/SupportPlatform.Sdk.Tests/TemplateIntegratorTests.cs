@@ -58,6 +58,9 @@ public sealed class TemplateIntegratorTests
             ["HOME"] = home,
             // Its own package folder: the freshly packed SupportPlatform packages are never mixed with a cached copy.
             ["NUGET_PACKAGES"] = Path.Combine(work.Path, "packages"),
+            // No network in tests: everything restores from the local feed and the machine's package folder (the
+            // vulnerability audit is the one thing that would ask nuget.org).
+            ["NuGetAudit"] = "false",
         };
 
         var watch = Stopwatch.StartNew();
@@ -71,7 +74,7 @@ public sealed class TemplateIntegratorTests
         Assert.Contains("Passed!", test, StringComparison.Ordinal);
         Assert.Contains("Total:     3", test, StringComparison.Ordinal);
 
-        await DotnetAsync(solution, env, "publish", "src/Acme.Monitoring/Acme.Monitoring.csproj", "-c", "Release", "--no-restore", "--disable-build-servers");
+        await DotnetAsync(solution, env, "publish", "src/Acme.Monitoring/Acme.Monitoring.csproj", "-c", "Release", "--no-build");
         var zip = Path.Combine(solution, "src", "Acme.Monitoring", "bin", "Release", "net10.0", "acme-monitoring-0.1.0.zip");
         Assert.True(File.Exists(zip), $"dotnet publish wrote no {zip}");
         using (var archive = ZipFile.OpenRead(zip))
