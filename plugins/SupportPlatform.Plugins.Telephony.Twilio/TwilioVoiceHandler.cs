@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using SupportPlatform.Sdk.Telephony;
 using SupportPlatform.Sdk.Webhooks;
 using Twilio.Security;
@@ -23,14 +24,32 @@ namespace SupportPlatform.Plugins.Telephony.Twilio;
 /// Each request is checked against <c>X-Twilio-Signature</c> (HMAC-SHA1 of the public URL and the form, keyed by the
 /// auth token) first: a forged or unsigned one gets 403 and changes nothing. Events carry ids made from the
 /// CallSid and the callback (RecordingSid, TranscriptionSid, dial attempt...), so Twilio's retries count once. A
-/// callback is answered 2xx only after the platform stored it.
+/// callback is answered 2xx only after the platform stored it; when the platform cannot store it, 503 with the reason
+/// (Twilio then retries a callback, or plays its error message on a call), never an unhandled exception.
 /// </summary>
-internal sealed class TwilioVoiceHandler(TwilioSettings settings, ITelephonyService telephony, IWebhookUrls urls) : IWebhookHandler
+internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelephonyService telephony, IWebhookUrls urls, ILogger<TwilioVoiceHandler> logger) : IWebhookHandler
 {
     private const string Provider = "twilio";
     private readonly RequestValidator validator = new(settings.AuthToken);
 
     public async Task<WebhookResponse> HandleAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HandleVerifiedAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Found by the SDK conformance kit: an unavailable phone module used to surface as an unhandled exception (500).
+            LogNotStored(logger, ex, request.Path);
+            return WebhookResponse.Text(503, "The call event could not be stored; retry.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A Twilio callback to {Path} could not be stored; Twilio will retry")]
+    private static partial void LogNotStored(ILogger logger, Exception exception, string path);
+
+    private async Task<WebhookResponse> HandleVerifiedAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         if (request.Method != "POST")
         {
