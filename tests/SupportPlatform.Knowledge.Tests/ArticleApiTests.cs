@@ -190,7 +190,7 @@ public abstract class ArticleApiTests(KnowledgeFixture fx)
         await fx.Dave.GetAsync($"/api/kb/search?q=zz{topic}").Ok();
 
         var gaps = await fx.Alice.GetOk("/api/kb/reports/gaps?days=1&minTickets=3&limit=50");
-        var topics = gaps["topics"]!.AsArray().Select(t => (t!.Str("topic"), t.Str("kind"), t["tickets"]!.GetValue<int>())).ToList();
+        var topics = gaps["topics"]!.AsArray().Select(t => (t!.Str("topic"), t.Str("kind"), t!["tickets"]!.GetValue<int>())).ToList();
         Assert.Contains((topic, "tag", 3), topics);
         Assert.Contains((topic, "term", 3), topics);
         Assert.Contains(gaps["searches"]!.AsArray(), s => s!.Str("query") == $"zz{topic}");

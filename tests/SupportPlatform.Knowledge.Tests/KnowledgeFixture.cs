@@ -81,11 +81,11 @@ internal static class Http
 
     public static Task<JsonNode> GetOk(this HttpClient client, string url) => client.GetAsync(url).Ok();
 
-    public static long Id(this JsonNode node) => node["id"]!.GetValue<long>();
+    public static long Id(this JsonNode? node) => node!["id"]!.GetValue<long>();
 
-    public static string Str(this JsonNode node, string name) => node[name]!.GetValue<string>();
+    public static string Str(this JsonNode? node, string name) => node![name]!.GetValue<string>();
 
-    /// <summary>Creates an article as <paramref name="author"/> and has <paramref name="reviewer"/> publish it.</summary>
+    /// <summary>Creates an article as dave (agent) and has carol (senior) review and publish it.</summary>
     public static async Task<long> PublishedArticle(this KnowledgeFixture fx, string title, string body, string visibility = "public", string? accountId = null, string[]? tags = null)
     {
         var article = await fx.Dave.Post("/api/kb/articles", new { title, body, tags = tags ?? [], category = "General", visibility, accountId }).Ok(201);
