@@ -275,7 +275,8 @@ internal static class KnowledgeApi
 
     private static async Task CheckAccountAsync(string? accountId, IClusterClient cluster)
     {
-        if (!string.IsNullOrWhiteSpace(accountId) && await cluster.GetGrain<IClientAccountGrain>(accountId.Trim()).Get() is null)
+        if (!string.IsNullOrWhiteSpace(accountId)
+            && (!AccountKeys.IsValidId(accountId.Trim()) || await cluster.GetGrain<IClientAccountGrain>(AccountKeys.Grain(accountId.Trim())).Get() is null))
         {
             throw KnowledgeException.Invalid($"accountId: there is no account '{accountId}'.");
         }

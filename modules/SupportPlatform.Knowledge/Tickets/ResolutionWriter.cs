@@ -75,7 +75,7 @@ internal sealed class ResolutionWriter(
         }
 
         names.AddRange((await users.ListAccountUsersAsync(ticket.AccountId, cancellationToken)).Select(u => u.Name));
-        var account = await cluster.GetGrain<IClientAccountGrain>(ticket.AccountId).Get();
+        var account = await cluster.GetGrain<IClientAccountGrain>(AccountKeys.Grain(ticket.AccountId)).Get();
         return (names, account?.Name);
     }
 }
