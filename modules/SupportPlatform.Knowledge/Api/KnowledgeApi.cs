@@ -146,12 +146,13 @@ internal static class KnowledgeApi
     private static Task<IResult> Feedback(long id, FeedbackRequest request, HttpContext http, ArticleStore store) =>
         Run(async () =>
         {
+            // Visibility first: a client user learns nothing about another account's article, not even that it exists.
+            _ = await store.GetAsync(id, AudienceOf(http), http.RequestAborted) ?? throw KnowledgeException.NotFound(id);
             if (request.Helpful is not { } helpful)
             {
                 throw new KnowledgeException(400, "helpful-required", "Say whether the article helped: 'helpful' is true or false.");
             }
 
-            _ = await store.GetAsync(id, AudienceOf(http), http.RequestAborted) ?? throw KnowledgeException.NotFound(id);
             await store.RateAsync(id, http.User.UserId()!, helpful, http.User.IsStaff() ? request.TicketId : null, http.RequestAborted);
             return TypedResults.Ok((await store.GetAsync(id, AudienceOf(http), http.RequestAborted))!.Counts);
         });

@@ -204,8 +204,9 @@ internal sealed class KnowledgeSearchWorkload(int? tickets = null, int? articles
                 CREATE INDEX ix_fts_sp_kb_ticket_text ON fts_sp_kb_ticket_text USING gin (document);
                 CREATE INDEX ix_fts_sp_kb_articles ON fts_sp_kb_articles USING gin (document);
                 ALTER TABLE sp_kb_ticket_text ENABLE TRIGGER tr_sp_kb_ticket_text_fts; ALTER TABLE sp_kb_articles ENABLE TRIGGER tr_sp_kb_articles_fts;
-                VACUUM ANALYZE;
                 """, commandTimeout: 3600);
+            // VACUUM cannot share a batch with other statements.
+            await connection.ExecuteAsync("VACUUM ANALYZE", commandTimeout: 3600);
             return;
         }
 
