@@ -22,6 +22,9 @@ public abstract class WalkFixture(DatabaseProvider provider) : IdentityFixture(p
 
     public long TicketA { get; private set; }
 
+    /// <summary>A published knowledge-base article visible to account A only.</summary>
+    public long ArticleA { get; private set; }
+
     public string TokenIdA { get; private set; } = "";
 
     public string ClientTokenB { get; private set; } = "";
@@ -40,6 +43,11 @@ public abstract class WalkFixture(DatabaseProvider provider) : IdentityFixture(p
         await Factory.Users.StaffTokenAsync("agent", "walk-staff");
         await (await Admin.PutAsJsonAsync("/api/agents/walk-agent", new { displayName = "Walk Agent", groups = new[] { "L1" } })).Ok(200);
         await (await Admin.PutAsJsonAsync("/api/vendors/walk-vendor", new { name = "Walk Vendor", contactEmail = "noc@vendor.example" })).Ok(200);
+        var reviewer = Factory.CreateClient(await Factory.Users.StaffTokenAsync("senior", "walk-reviewer"));
+        var article = await (await Admin.PostAsJsonAsync("/api/kb/articles", new { title = "SECRET-A-article", body = "SECRET-A-body", visibility = "account", accountId = AccountA })).Ok(201);
+        ArticleA = article.GetProperty("id").GetInt64();
+        await (await Admin.PostAsJsonAsync($"/api/kb/articles/{ArticleA}/state", new { to = "in-review" })).Ok(200);
+        await (await reviewer.PostAsJsonAsync($"/api/kb/articles/{ArticleA}/state", new { to = "published" })).Ok(200);
     }
 }
 
@@ -77,6 +85,7 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
     [
         "GET /api/me", "PUT /api/me/password", "GET /api/me/tokens", "POST /api/me/tokens", "POST /api/auth/signout", "GET /api/tickets",
         "GET /api/monitoring/systems", "GET /api/monitoring/incidents", "GET /api/billing/estimates", "GET /api/billing/invoices",
+        "GET /api/kb/articles", "GET /api/kb/search", "GET /api/kb/suggestions",
         .. Anonymous,
     ];
 
@@ -188,6 +197,7 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
         "documentName" => "v1",
         "token" => "spl_not-a-valid-link-token-0000000000000",
         "key" => "walk-probe",
+        "id" when route.StartsWith("/api/kb/", StringComparison.Ordinal) => fixture.ArticleA.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "id" when route.StartsWith("/api/tickets", StringComparison.Ordinal) => fixture.TicketA.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "id" when route.StartsWith("/api/accounts/{accountId}/users", StringComparison.Ordinal) => "a-user",
         "id" when route.StartsWith("/api/agents", StringComparison.Ordinal) => "walk-agent",

@@ -29,6 +29,7 @@ internal static class WebPages
         console.MapGet("", Page("console.html"));
         console.MapGet("/tickets/{id:long}", Page("ticket.html"));
         console.MapGet("/admin", Page("admin.html"));
+        console.MapGet("/kb", Page("kb.html"));
         console.MapGet("/admin/{**section}", Page("admin.html"));
         console.MapGet("/billing", Page("billing.html"));
         console.MapGet("/oncall", Page("oncall.html"));

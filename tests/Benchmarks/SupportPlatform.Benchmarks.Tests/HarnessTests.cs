@@ -57,4 +57,17 @@ public sealed class HarnessTests
 
         Assert.Contains("fsync=off", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task KnowledgeSearch_SmallCorpus_MeasuresBothBackEndsAndFindsResults()
+    {
+        var admin = await PostgresServer.Shared.GetAdminConnectionStringAsync();
+        var context = new BenchContext(RunSize.Quick, admin, new Dictionary<string, WorkloadResult>(), TextWriter.Null);
+
+        var results = await new KnowledgeSearchWorkload(tickets: 3_000, articles: 200, queries: 40).RunAsync(context, CancellationToken.None);
+
+        Assert.Equal(4, results.Count);
+        Assert.Contains(results, r => r.Workload.Contains("PostgreSQL", StringComparison.Ordinal) && r.AbsoluteTarget == 200);
+        Assert.All(results, r => Assert.True(r.Figure > 0 && r.Details["queries_with_results"] != "0%", $"{r.Workload}: {r.Figure} ms, {r.Details["queries_with_results"]} with results"));
+    }
 }
