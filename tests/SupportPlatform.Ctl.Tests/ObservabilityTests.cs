@@ -9,6 +9,14 @@ using SupportPlatform.Testing.Host;
 
 namespace SupportPlatform.Ctl.Tests;
 
+/// <summary>
+/// Runs alone: every in-process host's meter provider also sees the other hosts' instruments of the same names, which
+/// muddles what one host exports (one host per process in production).
+/// </summary>
+[CollectionDefinition(nameof(ObservabilityTests), DisableParallelization = true)]
+public sealed class ObservabilityCollection;
+
+[Collection(nameof(ObservabilityTests))]
 public sealed class ObservabilityTests : IDisposable
 {
     private const string ScrapeToken = "scrape-token-0123456789abcdef0123456789";

@@ -23,12 +23,13 @@ public sealed class MetricsOptions
 }
 
 /// <summary>
-/// Guards <c>/metrics</c>: staff users as before, plus the configured scrape token or loopback. The endpoint itself is
-/// anonymous to the authorization middleware so a scrape token never reaches the API-token handler.
+/// The <c>metrics</c> policy of <c>/metrics</c>: staff users as before, plus the configured scrape token or loopback.
+/// A scrape token is not an API token: the token handler finds it unknown, and this requirement accepts it.
 /// </summary>
-internal static class MetricsAccess
+internal sealed class MetricsAccess(IOptions<MetricsOptions> options) : AuthorizationHandler<MetricsAccess.Requirement>
 {
     public const string Path = "/metrics";
+    public const string Policy = "metrics";
 
     public static void Validate(MetricsOptions options)
     {
@@ -39,27 +40,20 @@ internal static class MetricsAccess
         }
     }
 
-    public static IApplicationBuilder UseMetricsAccess(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, Requirement requirement)
     {
-        if (!http.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase))
+        if (context.Resource is not HttpContext http)
         {
-            await next(http);
             return;
         }
 
-        var options = http.RequestServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
-        if (Allowed(http, options) || await IsStaffAsync(http))
+        if (Allowed(http, options.Value)
+            || (context.User.Identity?.IsAuthenticated == true
+                && (await http.RequestServices.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, PlatformPolicies.Staff)).Succeeded))
         {
-            await next(http);
-            return;
+            context.Succeed(requirement);
         }
-
-        var signedIn = http.User.Identity?.IsAuthenticated == true;
-        http.Response.StatusCode = signedIn ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
-        await Results.Problem(statusCode: http.Response.StatusCode, title: signedIn ? "Forbidden" : "Unauthorized",
-            detail: "The metrics need a staff API token, the scrape token (SupportPlatform:Metrics:Token) as a bearer token, or a request from this machine when SupportPlatform:Metrics:AllowLoopback is true.")
-            .ExecuteAsync(http);
-    });
+    }
 
     private static bool Allowed(HttpContext http, MetricsOptions options)
     {
@@ -73,14 +67,6 @@ internal static class MetricsAccess
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[7..].Trim()), Encoding.UTF8.GetBytes(options.Token));
     }
 
-    private static async Task<bool> IsStaffAsync(HttpContext http)
-    {
-        if (http.User.Identity?.IsAuthenticated != true)
-        {
-            return false;
-        }
-
-        var authorization = http.RequestServices.GetRequiredService<IAuthorizationService>();
-        return (await authorization.AuthorizeAsync(http.User, PlatformPolicies.Staff)).Succeeded;
-    }
+    /// <summary>Staff, the scrape token, or loopback when allowed.</summary>
+    internal sealed class Requirement : IAuthorizationRequirement;
 }

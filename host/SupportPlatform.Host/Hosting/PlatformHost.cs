@@ -58,6 +58,8 @@ internal static class PlatformHost
         var metricsSection = builder.Configuration.GetSection(MetricsOptions.Section);
         MetricsAccess.Validate(metricsSection.Get<MetricsOptions>() ?? new MetricsOptions());
         services.Configure<MetricsOptions>(metricsSection);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsAccess>();
+        services.AddAuthorizationBuilder().AddPolicy(MetricsAccess.Policy, policy => policy.AddRequirements(new MetricsAccess.Requirement()));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
@@ -105,9 +107,8 @@ internal static class PlatformHost
 
         // OpenAPI is for staff (the fallback policy); metrics for staff, the scrape token or loopback (MetricsAccess);
         // health stays anonymous for load balancers and probes.
-        app.UseMetricsAccess();
         app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint(MetricsAccess.Path).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsAccess.Path).RequireAuthorization(MetricsAccess.Policy);
         app.MapHealthChecks("/health/live", new HealthCheckOptions
         {
             // Liveness: the process answers HTTP. Dependencies belong to readiness, or a database outage would restart us.
