@@ -1,40 +1,46 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using SupportPlatform.Observability;
+using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
+using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Ctl.Tests;
 
 /// <summary>
-/// Runs alone: every in-process host's meter provider also sees the other hosts' instruments of the same names, which
-/// muddles what one host exports (one host per process in production).
+/// The scrape test runs the real host as a separate process: in one test process every host's OpenTelemetry meter
+/// provider listens to the meters of every other in-process host of the same names (OpenTelemetry subscribes by meter
+/// name, process-wide), so other test classes' hosts starting and stopping muddled what one host exported. One host
+/// per process, as in production.
 /// </summary>
-[CollectionDefinition(nameof(ObservabilityTests), DisableParallelization = true)]
-public sealed class ObservabilityCollection;
-
-[Collection(nameof(ObservabilityTests))]
-public sealed class ObservabilityTests : IDisposable
+public sealed class ObservabilityTests
 {
     private const string ScrapeToken = "scrape-token-0123456789abcdef0123456789";
     private static readonly string Packaging = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "packaging"));
 
-    private readonly PlatformFactory host = new(extra: new Dictionary<string, string?> { ["SupportPlatform:Metrics:Token"] = ScrapeToken });
-
-    public void Dispose() => host.Dispose();
-
     [Fact]
     public async Task Metrics_TokenOrStaffOnly_AndEveryMetricTheAlertRulesUseIsExported()
     {
-        using var anonymous = host.CreateClient();
+        using var data = new TempDirectory("sp-metrics-");
+        var environment = HostProcess.Environment(data.Path);
+        environment["SupportPlatform__Metrics__Token"] = ScrapeToken;
+        await using var host = HostProcess.Start(environment);
+        await host.WaitReadyAsync(TimeSpan.FromSeconds(120));
+
+        using var anonymous = host.Users.Anonymous();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
-        using var wrong = host.CreateClient();
-        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ScrapeToken + "x");
+        using var wrong = host.Users.WithToken(ScrapeToken + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/metrics")).StatusCode);
-        using var client = await host.Users.CreateClientUserClientAsync(await EnsureAccount());
+        using var client = await host.Users.CreateClientUserClientAsync(await EnsureAccount(host));
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/metrics")).StatusCode);
 
         using var staff = await host.CreateStaffClientAsync("agent");
@@ -45,8 +51,7 @@ public sealed class ObservabilityTests : IDisposable
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.PostAsync("/hooks/nosuch/x", new StringContent("{}"))).StatusCode);
 
-        using var scraper = host.CreateClient();
-        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ScrapeToken);
+        using var scraper = host.Users.WithToken(ScrapeToken);
         var watch = Stopwatch.StartNew();
         string text;
         do
@@ -89,16 +94,31 @@ public sealed class ObservabilityTests : IDisposable
         Assert.Equal(0, Run("promtool", folder.Path, "check", "rules", "supportplatform.rules.yml"));
     }
 
-    private async Task<string> EnsureAccount()
+    private static async Task<string> EnsureAccount(HostProcess host)
     {
-        using var admin = host.CreateClient(await host.Users.AdminTokenAsync());
+        using var admin = host.Users.WithToken(await host.Users.AdminTokenAsync());
         var response = await admin.PutAsJsonAsync("/api/accounts/metrics", new { name = "Metrics", timeZone = "Europe/London" });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return "metrics";
     }
 
+    /// <summary>
+    /// The names of the product's instruments, registered here in the test process by the real code: the
+    /// Observability module's metrics (built by its own registrations, without a host) and the plugin runtime's.
+    /// </summary>
     private static HashSet<string> RegisteredInstruments()
     {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IDatabase, NoDatabase>();
+        new ObservabilityModule().AddServices(services, new ConfigurationBuilder().Build(), new HostingEnvironment { EnvironmentName = Environments.Production });
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetServices<ITicketObserver>().ToList();
+        var plugins = typeof(SupportPlatform.Plugins.Hosting.PluginInfo).Assembly.GetType("SupportPlatform.Plugins.Hosting.Runtime.PluginMetrics", throwOnError: true)!;
+        RuntimeHelpers.RunClassConstructor(plugins.TypeHandle);
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var listener = new MeterListener
         {
@@ -115,6 +135,14 @@ public sealed class ObservabilityTests : IDisposable
         };
         listener.Start();
         return names;
+    }
+
+    private sealed class NoDatabase : IDatabase
+    {
+        public DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+        public Task<System.Data.Common.DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("no database in this test");
     }
 
     internal static int Run(string file, string folder, params string[] args)
