@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Plugins.Hosting.Runtime;
 
 namespace SupportPlatform.Plugins.Hosting;
@@ -49,7 +50,13 @@ public static class PluginsEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapPluginWebhooks(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.Map(HookAddresses.RoutePrefix + "/{pluginId}/{**path}", static (HttpContext http, string pluginId, string? path) => WebhookEndpoint.HandleAsync(http, pluginId, path))
+        return endpoints.Map(HookAddresses.RoutePrefix + "/{pluginId}/{**path}", static async (HttpContext http, string pluginId, string? path) =>
+            {
+                await WebhookEndpoint.HandleAsync(http, pluginId, path);
+                // Only known plugins get their own series: anyone can call /hooks/<anything>.
+                var known = http.RequestServices.GetRequiredService<IPluginRegistry>().Find(pluginId) is not null;
+                PluginMetrics.Webhook(known ? pluginId : "unknown", http.Response.StatusCode);
+            })
             .AllowAnonymous()
             .DisableAntiforgery()
             .ExcludeFromDescription()

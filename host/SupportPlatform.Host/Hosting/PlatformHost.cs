@@ -56,6 +56,11 @@ internal static class PlatformHost
             .AddCheck<SiloHealthCheck>("silo", tags: ["ready"])
             // A failed plugin degrades readiness (still HTTP 200): the node keeps serving everything else.
             .AddPluginsHealthCheck(tags: ["ready"]);
+        var metricsSection = builder.Configuration.GetSection(MetricsOptions.Section);
+        MetricsAccess.Validate(metricsSection.Get<MetricsOptions>() ?? new MetricsOptions());
+        services.Configure<MetricsOptions>(metricsSection);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsAccess>();
+        services.AddAuthorizationBuilder().AddPolicy(MetricsAccess.Policy, policy => policy.AddRequirements(new MetricsAccess.Requirement()));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
@@ -101,9 +106,10 @@ internal static class PlatformHost
             module.ConfigurePipeline(app);
         }
 
-        // OpenAPI and metrics are for staff (the fallback policy); health stays anonymous for load balancers and probes.
+        // OpenAPI is for staff (the fallback policy); metrics for staff, the scrape token or loopback (MetricsAccess);
+        // health stays anonymous for load balancers and probes.
         app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint();
+        app.MapPrometheusScrapingEndpoint(MetricsAccess.Path).RequireAuthorization(MetricsAccess.Policy);
         app.MapHealthChecks("/health/live", new HealthCheckOptions
         {
             // Liveness: the process answers HTTP. Dependencies belong to readiness, or a database outage would restart us.

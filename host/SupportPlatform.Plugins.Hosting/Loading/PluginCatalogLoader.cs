@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,7 +27,7 @@ internal sealed partial class PluginCatalogLoader(
         .Where(t => t.IsInterface && t.IsDefined(typeof(HostServiceAttribute), inherit: false))];
 
     /// <summary>The SDK this host provides: the version of the SupportPlatform.Sdk assembly actually loaded.</summary>
-    internal static readonly Version HostSdkVersion = typeof(IPlugin).Assembly.GetName().Version!;
+    internal static readonly Version HostSdkVersion = PluginFolderCheck.HostSdkVersion;
 
     public IReadOnlyList<PluginEntry> LoadAll(string pluginsPath, string pluginDataPath)
     {
@@ -74,30 +71,10 @@ internal sealed partial class PluginCatalogLoader(
 
     private PluginEntry LoadOne(string folder, string pluginDataPath, Dictionary<string, string> seenIds)
     {
-        var folderName = Path.GetFileName(folder);
-        var manifestPath = Path.Combine(folder, PluginManifest.FileName);
-        if (!File.Exists(manifestPath))
+        var (manifest, manifestProblem) = PluginFolderCheck.ReadManifest(folder);
+        if (manifest is null)
         {
-            return Refused(Placeholder(folderName, folder), PluginStatus.Invalid,
-                $"{PluginManifest.FileName} is missing: a plugin folder is the output of 'dotnet publish' of a plugin project.");
-        }
-
-        PluginManifest? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<PluginManifest>(File.ReadAllText(manifestPath));
-        }
-        catch (JsonException ex)
-        {
-            return Refused(Placeholder(folderName, folder), PluginStatus.Invalid,
-                $"{PluginManifest.FileName} is not valid: {ex.Message} Rebuild the plugin to regenerate it.");
-        }
-
-        var manifestProblem = manifest is null ? "it is empty" : ValidateManifest(manifest);
-        if (manifest is null || manifestProblem is not null)
-        {
-            return Refused(Placeholder(folderName, folder), PluginStatus.Invalid,
-                $"{PluginManifest.FileName} is not valid: {manifestProblem}. Rebuild the plugin to regenerate it.");
+            return Refused(Placeholder(Path.GetFileName(folder), folder), PluginStatus.Invalid, manifestProblem!);
         }
 
         var info = new PluginInfo(manifest.Id, manifest.Name, manifest.Version, manifest.SdkVersion, manifest.Capabilities, folder,
@@ -117,49 +94,8 @@ internal sealed partial class PluginCatalogLoader(
             return new PluginEntry(info with { Status = PluginStatus.Disabled, Reason = $"Disabled by configuration (Plugins:{manifest.Id}:Enabled=false)." }, null);
         }
 
-        var manifestSdk = ParseSdkVersion(manifest.SdkVersion)!;
-        if (CheckCompatible(manifestSdk) is { } tooOldOrNew)
-        {
-            return Refused(info, PluginStatus.Incompatible,
-                $"Plugin '{manifest.Id}' was built for SDK {Format(manifestSdk)}; this host provides SDK {Format(HostSdkVersion)}. {tooOldOrNew}");
-        }
-
-        var pathProblem = PluginPathGuard.ResolveEntryAssembly(folder, manifest.EntryAssembly, out var entryPath)
-            ?? PluginPathGuard.FindEscapingFile(folder);
-        if (pathProblem is not null)
-        {
-            return Refused(info, PluginStatus.Invalid, pathProblem);
-        }
-
-        Version? referencedSdk;
-        try
-        {
-            referencedSdk = SdkReferenceReader.Read(entryPath);
-        }
-        catch (BadImageFormatException)
-        {
-            return Refused(info, PluginStatus.Invalid, $"entryAssembly '{manifest.EntryAssembly}' is not a .NET assembly.");
-        }
-
-        if (referencedSdk is null)
-        {
-            return Refused(info, PluginStatus.Invalid,
-                $"entryAssembly '{manifest.EntryAssembly}' does not reference {SdkReferenceReader.SdkAssemblyName}, so it cannot contain a plugin.");
-        }
-
-        if (CheckCompatible(referencedSdk) is { } referenceProblem)
-        {
-            return Refused(info, PluginStatus.Incompatible,
-                $"Plugin '{manifest.Id}' was compiled against SDK {Format(referencedSdk)} ({manifest.EntryAssembly} references {SdkReferenceReader.SdkAssemblyName} {referencedSdk}); this host provides SDK {Format(HostSdkVersion)}. {referenceProblem}");
-        }
-
-        if (referencedSdk.Major != manifestSdk.Major || referencedSdk.Minor != manifestSdk.Minor)
-        {
-            return Refused(info, PluginStatus.Invalid,
-                $"{PluginManifest.FileName} says sdkVersion {manifest.SdkVersion} but {manifest.EntryAssembly} was compiled against SDK {Format(referencedSdk)}; rebuild the plugin so both agree.");
-        }
-
-        return Load(info, manifest, entryPath, section, pluginDataPath);
+        var (status, problem, entryPath) = PluginFolderCheck.CheckFiles(folder, manifest);
+        return problem is not null ? Refused(info, status, problem) : Load(info, manifest, entryPath, section, pluginDataPath);
     }
 
     private PluginEntry Load(PluginInfo info, PluginManifest manifest, string entryPath, IConfigurationSection section, string pluginDataPath)
@@ -276,7 +212,7 @@ internal sealed partial class PluginCatalogLoader(
             var detail = ex is ReflectionTypeLoadException rtle
                 ? string.Join("; ", rtle.LoaderExceptions.Where(e => e is not null).Select(e => e!.Message).Distinct())
                 : ex.Message;
-            return $"{assembly.GetName().Name} is binary incompatible with this host or with the assemblies in its folder: {detail} Rebuild the plugin against SDK {Format(HostSdkVersion)}.";
+            return $"{assembly.GetName().Name} is binary incompatible with this host or with the assemblies in its folder: {detail} Rebuild the plugin against SDK {HostSdkVersion.Major}.{HostSdkVersion.Minor}.";
         }
     }
 
@@ -285,82 +221,6 @@ internal sealed partial class PluginCatalogLoader(
 
     private static PluginInfo Placeholder(string folderName, string folder) =>
         new(folderName, null, null, null, [], folder, PluginStatus.Invalid, null, null, null);
-
-    private static string? ValidateManifest(PluginManifest manifest)
-    {
-        if (string.IsNullOrWhiteSpace(manifest.Id))
-        {
-            return "\"id\" is missing";
-        }
-
-        if (!PluginIdPattern().IsMatch(manifest.Id))
-        {
-            return $"\"id\" '{manifest.Id}' may only use letters, digits, '.', '-' and '_', starting with a letter or digit";
-        }
-
-        if (string.IsNullOrWhiteSpace(manifest.Name))
-        {
-            return "\"name\" is missing";
-        }
-
-        if (string.IsNullOrWhiteSpace(manifest.Version))
-        {
-            return "\"version\" is missing";
-        }
-
-        if (manifest.Capabilities is null || manifest.Capabilities.Any(string.IsNullOrWhiteSpace))
-        {
-            return "\"capabilities\" is missing (use [] for none)";
-        }
-
-        if (string.IsNullOrWhiteSpace(manifest.SdkVersion))
-        {
-            return "\"sdkVersion\" is missing";
-        }
-
-        if (ParseSdkVersion(manifest.SdkVersion) is null)
-        {
-            return $"\"sdkVersion\" '{manifest.SdkVersion}' is not of the form Major.Minor";
-        }
-
-        if (string.IsNullOrWhiteSpace(manifest.EntryAssembly))
-        {
-            return "\"entryAssembly\" is missing";
-        }
-
-        return null;
-    }
-
-    private static Version? ParseSdkVersion(string text)
-    {
-        var match = SdkVersionPattern().Match(text);
-        return match.Success
-            ? new Version(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
-            : null;
-    }
-
-    /// <returns><see langword="null"/> when a plugin built for <paramref name="pluginSdk"/> runs on this host, else what to do.</returns>
-    private static string? CheckCompatible(Version pluginSdk)
-    {
-        if (pluginSdk.Major != HostSdkVersion.Major)
-        {
-            return pluginSdk.Major > HostSdkVersion.Major
-                ? "Upgrade the host, or install a version of the plugin built for this SDK."
-                : $"Install a version of the plugin built for SDK {HostSdkVersion.Major}.x.";
-        }
-
-        return pluginSdk.Minor > HostSdkVersion.Minor
-            ? $"Upgrade the host, or install a version of the plugin built for SDK {HostSdkVersion.Major}.{HostSdkVersion.Minor} or older."
-            : null;
-    }
-
-    private static string Format(Version version) => $"{version.Major}.{version.Minor}";
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
-    private static partial Regex PluginIdPattern();
-
-    [GeneratedRegex(@"^(\d{1,5})\.(\d{1,5})$")]
-    private static partial Regex SdkVersionPattern();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The plugins folder '{Folder}' does not exist, so no plugin was loaded (set {ConfigurationKey} to change it).")]
     private static partial void LogNoPluginsFolder(ILogger logger, string folder, string configurationKey);

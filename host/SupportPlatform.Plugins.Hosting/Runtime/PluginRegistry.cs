@@ -23,6 +23,8 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
         {
             _entries = [.. entries];
         }
+
+        PluginMetrics.Track(GetAll);
     }
 
     internal IReadOnlyList<PluginEntry> Entries
@@ -151,6 +153,7 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
             return;
         }
 
+        PluginMetrics.Failed(pluginId);
         LogPluginFailed(logger, exception, pluginId, reason);
         runtime.Stop();
     }

@@ -1,0 +1,3 @@
+using SupportPlatform.Ctl;
+
+return await CtlApp.RunAsync(args, CtlConsole.System());
