@@ -267,4 +267,41 @@ public abstract class IncidentTests(MonitoringFixture fixture)
         Assert.Equal(200, (int)(await client.GetAsync("/api/monitoring/systems/own-sys/uptime")).StatusCode);
         Assert.Equal(403, (int)(await client.PostAsJsonAsync("/api/monitoring/alerts", new[] { Api.Alert("own.example", "critical", "c", T0) })).StatusCode);
     }
+
+    [Fact]
+    public async Task MetricDrift_RaisesAWarning_OnceAfterConsecutiveOutliers_AndRecovers()
+    {
+        await staff.NewSystemAsync("acme-drift", "drift-web", "web.drift.example");
+        object Sample(int minute, double latency) => new
+        {
+            source = "api", system = "web.drift.example", check = "http", state = "ok", category = "availability",
+            dedupKey = "http", occurredAt = T0.AddMinutes(minute), summary = $"HTTP OK in {latency} ms", metrics = new Dictionary<string, double> { ["latency_ms"] = latency },
+        };
+        JsonNode? Drift(JsonNode system) => system["checks"]!.AsArray().FirstOrDefault(c => (string?)c!["name"] == "http latency_ms drift");
+
+        // Bad settings are refused with the reason.
+        var bad = await staff.PutAsJsonAsync("/api/monitoring/accounts/acme-drift/rules", new { anomaly = new { samples = 2 } });
+        Assert.Contains("anomaly: samples is 2", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(bad.IsSuccessStatusCode);
+
+        // Twenty samples between 98 and 102 ms make the baseline; one spike or two in a row are not yet a drift.
+        await staff.SubmitAsync(Enumerable.Range(0, 20).Select(i => Sample(i, 100 + ((i % 5) - 2))).ToArray());
+        await staff.SubmitAsync(Sample(20, 400), Sample(21, 101), Sample(22, 300), Sample(23, 310));
+        Assert.Null(Drift(await staff.GetJson("/api/monitoring/systems/drift-web")));
+
+        // The third outlier in a row raises the warning; a retried delivery of it changes nothing.
+        await staff.SubmitAsync(Sample(24, 305));
+        Assert.Equal("duplicate", (string)(await staff.SubmitAsync(Sample(24, 305)))[0]!["disposition"]!);
+        var drifting = await staff.GetJson("/api/monitoring/systems/drift-web");
+        var warning = Drift(drifting)!;
+        Assert.Equal(("warning", "anomaly", 1), ((string)warning["state"]!, (string)warning["source"]!, (int)warning["alerts"]!));
+        Assert.Contains("drifted up: 305 against a baseline of 100", (string)warning["output"]!, StringComparison.Ordinal);
+        Assert.Null(drifting["openIncident"]); // warnings open no ticket under the default rules
+
+        // While drifting the baseline is frozen; a value back within two deviations recovers it.
+        await staff.SubmitAsync(Sample(25, 320), Sample(26, 101));
+        var back = Drift(await staff.GetJson("/api/monitoring/systems/drift-web"))!;
+        Assert.Equal("ok", (string)back["state"]!);
+        Assert.Contains("back to its baseline", (string)back["output"]!, StringComparison.Ordinal);
+    }
 }

@@ -48,6 +48,7 @@ internal static class MonitoringApi
             .WithSummary("Incidents, newest first (status=open for the wall view); a client user sees their own account's.");
         group.MapGet("/alerts/unmapped", Unmapped).WithName("ListUnmappedAlerts").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("Alerts whose host name no system claims yet; defining a system with that host name adopts them.");
+        group.MapDashboardApi();
         group.MapPost("/alerts", Submit).WithName("SubmitAlerts").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("Submits normalised alerts (a JSON array) from a script or custom source; idempotent per source, dedup key, state and time.");
         return group;

@@ -164,6 +164,15 @@ internal sealed class MonitoredSystemGrain(
             var incident = await ApplyAsync(state, alert, changes, incidents);
             stored.Add((alert, incident?.Number));
             results[i] = new IngestResult(false, incident?.Number, incident?.TicketId);
+            foreach (var drift in DriftWatch.Observe(state, alert, Rules.Anomaly ?? new AnomalyRules()))
+            {
+                // Derived from a stored alert in the same transaction: a retried delivery is a duplicate, and so is its drift.
+                if (batchKeys.Add(drift.IdemKey))
+                {
+                    var driftIncident = await ApplyAsync(state, drift, changes, incidents);
+                    stored.Add((drift, driftIncident?.Number));
+                }
+            }
         }
 
         if (stored.Count == 0)

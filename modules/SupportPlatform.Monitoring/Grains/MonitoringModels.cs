@@ -72,6 +72,12 @@ internal sealed record AlertRules
     /// <summary>Who is told of a new incident besides the ticket's group (staff user ids or addresses), for notifications.</summary>
     [Id(8)] public IReadOnlyList<string> Notify { get; init; } = [];
 
+    /// <summary>Drift detection on the metrics sources report (see <see cref="DriftWatch"/>).</summary>
+    [Id(9)] public AnomalyRules Anomaly { get; init; } = new();
+
+    /// <summary>The uptime the contract promises, in percent (dashboards and reports compare against it).</summary>
+    [Id(10)] public double UptimeTarget { get; init; } = 99.9;
+
     public static readonly IReadOnlyDictionary<string, Priority> DefaultPriorities = new Dictionary<string, Priority>
     {
         ["critical"] = Priority.High,
@@ -113,6 +119,20 @@ internal sealed record AlertRules
             problems.Add("securityGroup cannot be empty.");
         }
 
+        if (double.IsNaN(UptimeTarget) || UptimeTarget is <= 0 or > 100)
+        {
+            problems.Add($"uptimeTarget is {UptimeTarget}: give a percentage above 0 and at most 100, e.g. 99.9.");
+        }
+
+        if (Anomaly is null)
+        {
+            problems.Add("anomaly cannot be null; leave it out for the defaults.");
+        }
+        else
+        {
+            problems.AddRange(Anomaly.Validate().Select(p => "anomaly: " + p));
+        }
+
         return problems;
     }
 
@@ -128,6 +148,44 @@ internal sealed record AlertRules
         AlertState.Critical => "critical",
         _ => "unknown",
     };
+}
+
+/// <summary>How metrics are watched for drift against their own recent baseline.</summary>
+[GenerateSerializer, Immutable, Alias("sp.monitoring.anomaly-rules")]
+internal sealed record AnomalyRules
+{
+    /// <summary>Whether metrics are watched at all.</summary>
+    [Id(0)] public bool Enabled { get; init; } = true;
+
+    /// <summary>Samples in the baseline (and before any drift is judged; also how long a new level takes to be accepted).</summary>
+    [Id(1)] public int Samples { get; init; } = 20;
+
+    /// <summary>How many standard deviations from the mean make an outlier.</summary>
+    [Id(2)] public double Threshold { get; init; } = 4;
+
+    /// <summary>Outliers in a row that raise the drift warning.</summary>
+    [Id(3)] public int Consecutive { get; init; } = 3;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Samples is < 5 or > 10_000)
+        {
+            problems.Add($"samples is {Samples}: use 5 to 10000.");
+        }
+
+        if (double.IsNaN(Threshold) || Threshold is < 1.5 or > 50)
+        {
+            problems.Add($"threshold is {Threshold}: use 1.5 to 50 standard deviations.");
+        }
+
+        if (Consecutive is < 1 or > 1000)
+        {
+            problems.Add($"consecutive is {Consecutive}: use 1 to 1000.");
+        }
+
+        return problems;
+    }
 }
 
 /// <summary>Defines (creates or updates) a monitored system.</summary>

@@ -22,6 +22,9 @@ internal sealed class SystemState
     /// <summary>Whether an availability check is critical right now.</summary>
     public bool Down { get; set; }
 
+    /// <summary>Metric baselines for drift detection, by check and metric name.</summary>
+    public Dictionary<string, MetricBaseline> Baselines { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Ticket work decided but not yet done (a durable outbox: done after the commit, retried until it succeeds).</summary>
     public List<TicketAction> Pending { get; set; } = [];
 }

@@ -34,10 +34,13 @@ internal static class WebPages
         console.MapGet("/billing", Page("billing.html"));
         console.MapGet("/oncall", Page("oncall.html"));
         console.MapGet("/oncall/{**section}", Page("oncall.html"));
+        console.MapGet("/monitoring", Page("monitoring.html"));
+        console.MapGet("/monitoring/wall", Page("monitoring.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));
         portal.MapGet("/estimates", Page("estimates.html"));
+        portal.MapGet("/monitoring", Page("monitoring.html"));
         portal.MapGet("/{**rest}", Page("portal.html"));
     }
 
