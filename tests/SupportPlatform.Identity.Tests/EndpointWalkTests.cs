@@ -46,6 +46,12 @@ public abstract class WalkFixture(DatabaseProvider provider) : IdentityFixture(p
         var reviewer = Factory.CreateClient(await Factory.Users.StaffTokenAsync("senior", "walk-reviewer"));
         var article = await (await Admin.PostAsJsonAsync("/api/kb/articles", new { title = "SECRET-A-article", body = "SECRET-A-body", visibility = "account", accountId = AccountA })).Ok(201);
         ArticleA = article.GetProperty("id").GetInt64();
+        // A monitored system of A with an open incident: the dashboards, systems and incidents must not show it to B.
+        await (await Admin.PutAsJsonAsync("/api/monitoring/systems/walk-a-system", new { accountId = AccountA, name = "SECRET-A-system", hostNames = new[] { "secret-a.example" } })).Ok(200);
+        await (await Admin.PostAsJsonAsync("/api/monitoring/alerts", new[]
+        {
+            new { source = "api", system = "secret-a.example", check = "disk", state = "critical", dedupKey = "walk", occurredAt = DateTimeOffset.UtcNow, summary = "SECRET-A-disk full" },
+        })).Ok(200);
         await (await Admin.PostAsJsonAsync($"/api/kb/articles/{ArticleA}/state", new { to = "in-review" })).Ok(200);
         await (await reviewer.PostAsJsonAsync($"/api/kb/articles/{ArticleA}/state", new { to = "published" })).Ok(200);
     }
@@ -84,7 +90,7 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
     private static readonly HashSet<string> ClientOwn =
     [
         "GET /api/me", "PUT /api/me/password", "GET /api/me/tokens", "POST /api/me/tokens", "POST /api/auth/signout", "GET /api/tickets",
-        "GET /api/monitoring/systems", "GET /api/monitoring/incidents", "GET /api/billing/estimates", "GET /api/billing/invoices",
+        "GET /api/monitoring/systems", "GET /api/monitoring/incidents", "GET /api/monitoring/dashboard", "GET /api/billing/estimates", "GET /api/billing/invoices",
         "GET /api/kb/articles", "GET /api/kb/search", "GET /api/kb/suggestions",
         .. Anonymous,
     ];

@@ -8,7 +8,9 @@
 import { get, requireUser } from './api.js';
 import { h, fill, $, announce, showError, formatDate, relative, label, consoleHeader, portalHeader, markReady } from './dom.js';
 
-const REFRESH_MS = 15000;
+// ?refresh=N (2 to 600 seconds) changes the refresh interval, e.g. for a wall display.
+const requested = Number(new URLSearchParams(location.search).get('refresh'));
+const REFRESH_MS = requested >= 2 && requested <= 600 ? requested * 1000 : 15000;
 const path = location.pathname.replace(/\/+$/, '');
 const portal = path.startsWith('/portal');
 const wall = path === '/console/monitoring/wall';
@@ -20,6 +22,8 @@ const status = h('p', { class: 'status-line', id: 'refreshed' });
 const error = h('div');
 const body = h('div', { id: 'dashboard' });
 let lastIncidents = null;
+// Module constants come before the first await below: functions called from it must not meet them uninitialised.
+const STATE_CLASS = { critical: 'p-critical', warning: 'p-high', unknown: 'p-high', ok: 'state-ok' };
 
 setTitle(wall ? 'Open incidents' : portal ? 'My systems' : account ? `Monitoring: ${account}` : 'Monitoring');
 fill(content, wall ? null : nav(), status, error, body);
@@ -56,8 +60,6 @@ async function refresh() {
     showError(error, new Error(`Could not refresh (${e.message}); the figures below are from the last successful refresh.`));
   }
 }
-
-const STATE_CLASS = { critical: 'p-critical', warning: 'p-high', unknown: 'p-high', ok: 'state-ok' };
 
 function stateBadge(state, maintenance) {
   if (maintenance) return h('span', { class: 'badge', text: 'in maintenance' });
