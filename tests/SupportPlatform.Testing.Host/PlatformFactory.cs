@@ -68,7 +68,9 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
     public string DataPath { get; }
 
     /// <summary>Signed-in callers: the bootstrap admin and helpers that create staff and client users with API tokens.</summary>
-    public PlatformUsers Users => users ??= new PlatformUsers(() => CreateClient());
+    // The helpers' clients keep the sign-in cookie themselves (SessionCookies): a host on a fake clock issues cookies
+    // that expire by its time, and HttpClient's own cookie container would drop them by the real time.
+    public PlatformUsers Users => users ??= new PlatformUsers(() => CreateDefaultClient(new SessionCookies()));
 
     /// <summary>A client with a new staff user's API token (<paramref name="role"/>: admin, senior or agent).</summary>
     public Task<HttpClient> CreateStaffClientAsync(string role = "admin", string? id = null, string? name = null) => Users.CreateStaffClientAsync(role, id, name);
