@@ -121,7 +121,8 @@ internal sealed class BaseAddressHandler(Uri baseUrl) : DelegatingHandler(new So
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.RequestUri is { } uri)
+        // Only the REST API's own host is redirected (the channels use its 2010-04-01 Messages and Calls resources).
+        if (request.RequestUri is { Host: "api.twilio.com" } uri && !(baseUrl.Host == uri.Host && baseUrl.Scheme == uri.Scheme && baseUrl.AbsolutePath == "/"))
         {
             var prefix = baseUrl.AbsolutePath.TrimEnd('/');
             request.RequestUri = new UriBuilder(baseUrl.Scheme, baseUrl.Host, baseUrl.Port, prefix + uri.AbsolutePath) { Query = uri.Query.TrimStart('?') }.Uri;
