@@ -44,6 +44,8 @@ public sealed class NotificationsModule : IModule
         {
             DutyManagerTeam = dutyTeam,
         });
+        services.AddSingleton<NotificationFeedback>();
+        services.AddSingleton<SupportPlatform.Sdk.Notifications.INotificationFeedback>(sp => sp.GetRequiredService<NotificationFeedback>());
         services.AddSingleton<ITicketCommitParticipant, TicketNotifications>();
         services.AddSingleton<ITicketObserver, EscalationFlush>();
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAllowanceObserver, AllowanceNotifications>();

@@ -27,8 +27,14 @@ internal sealed partial record PhoneOptions
     /// <summary>Whether to ask the provider for transcriptions (default true).</summary>
     public bool Transcribe { get; init; } = true;
 
-    /// <summary>The on-call engineer's number, rung after hours for accounts whose contract says so.</summary>
+    /// <summary>
+    /// The fallback on-call number, rung after hours for accounts whose contract says so only while no on-call schedule
+    /// exists for <see cref="OnCallTeam"/>.
+    /// </summary>
     public string? OnCallNumber { get; init; }
+
+    /// <summary>The on-call team (Notifications schedules) whose engineer on call takes after-hours calls of critical contracts.</summary>
+    public string OnCallTeam { get; init; } = "L1";
 
     /// <summary>Time zone of the MSP's own support hours (weekdays 09:00-17:00), used for callers no account matches.</summary>
     public string TimeZone { get; init; } = "Etc/UTC";
@@ -78,6 +84,11 @@ internal sealed partial record PhoneOptions
         if (section["OnCallNumber"] is { Length: > 0 } onCall)
         {
             options = options with { OnCallNumber = E164().IsMatch(onCall) ? onCall : throw Bad($"{Key("OnCallNumber")} is '{onCall}'; write it in E.164 form like +442079460000.") };
+        }
+
+        if (section["OnCallTeam"] is { } team)
+        {
+            options = options with { OnCallTeam = team.Trim().Length > 0 ? team.Trim() : throw Bad($"{Key("OnCallTeam")} is empty; name the on-call team whose schedule takes after-hours calls (default L1).") };
         }
 
         if (section["TimeZone"] is { Length: > 0 } zone)

@@ -20,6 +20,7 @@ namespace SupportPlatform.Plugins.Telephony.Twilio;
 /// <item><c>number-status</c>: a staff leg was answered: who took the call.</item>
 /// <item><c>record-action</c>, <c>recording-status</c>: the voicemail; <c>transcription</c>: its text.</item>
 /// <item><c>status</c> (the number's call status callback): the call ended.</item>
+/// <item><c>sms</c>, <c>notify/status</c>, <c>notify/gather</c>: staff notifications (<see cref="TwilioNotificationHooks"/>).</item>
 /// </list>
 /// Each request is checked against <c>X-Twilio-Signature</c> (HMAC-SHA1 of the public URL and the form, keyed by the
 /// auth token) first: a forged or unsigned one gets 403 and changes nothing. Events carry ids made from the
@@ -27,7 +28,7 @@ namespace SupportPlatform.Plugins.Telephony.Twilio;
 /// callback is answered 2xx only after the platform stored it; when the platform cannot store it, 503 with the reason
 /// (Twilio then retries a callback, or plays its error message on a call), never an unhandled exception.
 /// </summary>
-internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelephonyService telephony, IWebhookUrls urls, ILogger<TwilioVoiceHandler> logger) : IWebhookHandler
+internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelephonyService telephony, IWebhookUrls urls, TwilioNotificationHooks notifications, ILogger<TwilioVoiceHandler> logger) : IWebhookHandler
 {
     private const string Provider = "twilio";
     private readonly RequestValidator validator = new(settings.AuthToken);
@@ -61,6 +62,11 @@ internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelep
             || !validator.Validate(request.PublicUrl.ToString(), form, signature))
         {
             return WebhookResponse.Text(403, "The X-Twilio-Signature does not match this request: check Plugins:twilio:authToken and SupportPlatform:PublicUrl (the address Twilio calls).");
+        }
+
+        if (TwilioNotificationHooks.Handles(request.Path))
+        {
+            return await notifications.HandleAsync(request, form, cancellationToken);
         }
 
         var callSid = Value(form, "CallSid");
@@ -163,7 +169,7 @@ internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelep
             }
 
             default:
-                return WebhookResponse.Text(404, $"No Twilio webhook at {request.Path}; use voice, dial-action, number-status, record-action, recording-status, transcription or status.");
+                return WebhookResponse.Text(404, $"No Twilio webhook at {request.Path}; use voice, dial-action, number-status, record-action, recording-status, transcription, status, sms, notify/status or notify/gather.");
         }
     }
 

@@ -97,6 +97,52 @@ public abstract class IncidentTests(MonitoringFixture fixture)
     }
 
     [Fact]
+    public async Task CriticalSystemIncident_PagesTheOnCallEngineerThroughTheEscalationPolicy()
+    {
+        // A critical system: its own rules make a critical alert a critical ticket; the account's policy for
+        // monitoring incidents pages whoever is on call for "noc".
+        var admin = fixture.Factory.CreateClient(await fixture.Factory.Users.StaffTokenAsync("admin", "mon-admin", "Mon Admin"));
+        await fixture.Factory.Users.StaffTokenAsync("senior", "nora", "Nora Noc");
+        (await staff.PutAsJsonAsync("/api/accounts/crit-mon", new { name = "Crit Ltd", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
+        await (await staff.PutAsJsonAsync("/api/monitoring/systems/crit-db", new
+        {
+            accountId = "crit-mon", name = "crit-db server", hostNames = new[] { "db.crit.example" },
+            rules = new { openOn = new[] { "critical" }, priorities = new Dictionary<string, string> { ["critical"] = "critical" } },
+        })).Json();
+        await (await staff.PutAsJsonAsync("/api/monitoring/systems/crit-web", new { accountId = "crit-mon", name = "crit-web server", hostNames = new[] { "web.crit.example" } })).Json();
+        await (await admin.PutAsJsonAsync("/api/oncall/schedules/noc", new
+        {
+            team = "noc", timeZone = "Europe/London",
+            layers = new[] { new { name = "weekly", users = new[] { "nora" }, handoff = "weekly", handoffTime = "09:00", start = "2026-01-05" } },
+        })).Json();
+        await (await admin.PutAsJsonAsync("/api/escalation-policies/crit-mon-incidents", new
+        {
+            accountId = "crit-mon", triggers = new[] { "monitoring-incident" },
+            steps = new object[] { new { afterMinutes = 0, targets = new[] { new { kind = "on-call", team = "noc" } }, channels = new[] { "in-app" } } },
+        })).Json();
+
+        var db = (long)(await staff.SubmitAsync(Api.Alert("db.crit.example", "critical", "db-1", T0)))[0]!["ticketId"]!;
+        var web = (long)(await staff.SubmitAsync(Api.Alert("web.crit.example", "critical", "web-1", T0)))[0]!["ticketId"]!;
+        Assert.Equal("critical", (string)(await staff.TicketAsync(db, _ => true))["priority"]!);
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        JsonArray escalations;
+        while ((escalations = (await admin.GetJson($"/api/escalations?ticketId={db}")).AsArray()).Count == 0 || escalations[0]!["steps"]!.AsArray().Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the incident's escalation never ran its first step");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(("monitoring-incident", "nora"), ((string?)escalations[0]!["trigger"], (string?)escalations[0]!["steps"]![0]!["notified"]![0]));
+        var notes = await staff.HistoryAsync(db);
+        Assert.Contains(notes, h => ((string?)h!["event"]!["body"] ?? "") == "Escalation step 1 of 1 (monitoring-incident): notified on call noc: nora.");
+
+        // The system that is not critical opens a high-priority ticket: no policy step pages anyone for it.
+        Assert.Equal("high", (string)(await staff.TicketAsync(web, _ => true))["priority"]!);
+        Assert.Empty((await admin.GetJson($"/api/escalations?ticketId={web}")).AsArray());
+    }
+
+    [Fact]
     public async Task AccountRules_WarningIgnoredPriorityMappedRecoveryLeavesOpen()
     {
         await staff.NewSystemAsync("rules-mon", "rules-web", "web.rules.example");

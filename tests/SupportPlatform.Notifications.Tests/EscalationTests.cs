@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using SupportPlatform.Sdk.Notifications;
 
 namespace SupportPlatform.Notifications.Tests;
 
@@ -123,6 +125,61 @@ public abstract class EscalationTests<TFixture>(TFixture fixture)
         var escalation = await EscalationAsync(ticket, e => (string?)e["status"] == "acknowledged");
         Assert.Equal((2, "leo", "link"), (Steps(escalation), (string?)escalation["acknowledgedBy"], (string?)escalation["acknowledgedVia"]));
         Assert.Equal("Escalation acknowledged by leo (link); no further steps.", (await NotesAsync(ticket))[^1]);
+    }
+
+    [Fact]
+    public async Task SmsReplies_AcknowledgeByTheEngineersNumber_SeveralOpenNeedTheTicket_LateFailureFallsThrough()
+    {
+        const string phone = "+447700900777";
+        var sven = await fixture.Staff("sven");
+        await Ok(await sven.PutAsJsonAsync("/api/notifications/preferences", new { timeZone = "Europe/London", phone }));
+        await Ok(await fixture.Admin.PutAsJsonAsync("/api/oncall/schedules/sms-team", new
+        {
+            team = "sms-team", timeZone = "Europe/London",
+            layers = new[] { new { name = "weekly", users = new[] { "sven" }, handoff = "weekly", handoffTime = "09:00", start = "2026-12-01" } },
+        }));
+        await Ok(await fixture.Admin.PutAsJsonAsync("/api/accounts/esc-sms", new { name = "Esc SMS Ltd", timeZone = "Europe/London" }));
+        await fixture.Factory.Users.ClientUserTokenAsync("esc-sms", "requester-esc-sms", "Requester");
+        await Ok(await fixture.Admin.PutAsJsonAsync("/api/escalation-policies/esc-sms-critical", new
+        {
+            accountId = "esc-sms", priority = "critical", triggers = new[] { "critical-ticket" },
+            steps = new object[] { new { afterMinutes = 0, targets = new[] { new { kind = "on-call", team = "sms-team" } }, channels = new[] { "sms", "email" } } },
+        }));
+        var first = await fixture.NewTicketAsync(fixture.Admin, "VPN down", "critical", "esc-sms");
+        var second = await fixture.NewTicketAsync(fixture.Admin, "Firewall down", "critical", "esc-sms");
+        NotificationMessage Sms(long ticket) => fixture.Sms.Sent.FirstOrDefault(m => m.Address == phone && m.Subject.Contains($"#{ticket} needs", StringComparison.Ordinal))!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Sms(first) is null || Sms(second) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the escalation SMS never went out");
+            await Task.Delay(50);
+        }
+
+        Assert.Contains($"reply ACK {first}", Sms(first).Text, StringComparison.Ordinal);
+        var feedback = fixture.Factory.Services.GetRequiredService<INotificationFeedback>();
+
+        // Two open escalations: "ACK" alone is ambiguous, and the answer lists both ticket numbers.
+        var reply = await feedback.HandleReplyAsync(phone, "ACK", default);
+        Assert.False(reply.Acknowledged);
+        Assert.Equal($"2 escalations are waiting for you: #{first}, #{second}. Reply ACK and the ticket number, e.g. ACK {first}.", reply.Text);
+        Assert.False((await feedback.HandleReplyAsync("+447700900778", "ACK", default)).Acknowledged);
+
+        reply = await feedback.HandleReplyAsync(phone, $"ack #{second}", default);
+        Assert.Equal((true, $"Acknowledged: the escalation of ticket #{second} stops here."), (reply.Acknowledged, reply.Text));
+        reply = await feedback.HandleReplyAsync(phone, "1", default);
+        Assert.Equal((true, $"Acknowledged: the escalation of ticket #{first} stops here."), (reply.Acknowledged, reply.Text));
+        Assert.Equal("No escalation is waiting for your acknowledgement: nothing was acknowledged.", (await feedback.HandleReplyAsync(phone, "ACK", default)).Text);
+        var escalation = await EscalationAsync(first, e => (string?)e["status"] == "acknowledged");
+        Assert.Equal(("sven", "sms"), ((string?)escalation["acknowledgedBy"], (string?)escalation["acknowledgedVia"]));
+
+        // The carrier later reports the first SMS undelivered: it fails in the log and the next channel (email) goes out.
+        Assert.False(await feedback.ReportStatusAsync("d-unknown", "delivered", null, default));
+        Assert.True(await feedback.ReportStatusAsync(Sms(first).Id, "undelivered", "Twilio error 30003", default));
+        var log = await NotificationsFixture.UntilAsync(fixture.Admin, "/api/notifications/deliveries?userId=sven", n => n.AsArray().Any(d => (long?)d!["ticketId"] == first && (string?)d["channel"] == "email" && (string?)d["status"] == "sent"));
+        var sms = log.AsArray().First(d => (long?)d!["ticketId"] == first && (string?)d["channel"] == "sms")!;
+        Assert.Equal(("failed", "undelivered"), ((string?)sms["status"], (string?)sms["providerStatus"]));
+        Assert.Contains("Twilio error 30003", (string)sms["lastError"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.AsArray(), d => (long?)d!["ticketId"] == second && (string?)d["channel"] == "email" && (string?)d["status"] != "not-needed");
     }
 
     [Fact]

@@ -187,6 +187,46 @@ public sealed class AsteriskCallTests(AsteriskHost host) : IClassFixture<Asteris
     }
 
     [Fact]
+    public async Task AfterHoursCriticalContract_OriginatesToTheOnCallEngineerOfTheSchedule()
+    {
+        // 10:00 UTC is 19:00 in Tokyo; this account's contract routes after-hours calls to the engineer on call for L1.
+        const string bobNumber = "+447700900333";
+        const string bobEndpoint = "PJSIP/+447700900333@staff";
+        var admin = await host.Factory.CreateStaffClientAsync("admin", "ari-admin", "Ari Admin");
+        await host.Factory.CreateStaffClientAsync("senior", "bob", "Bob Oncall");
+        await AsteriskHost.Ok(await host.Staff.PutAsJsonAsync("/api/phone/agents/bob", new { number = bobNumber, onDuty = false }));
+        await AsteriskHost.Ok(await admin.PutAsJsonAsync("/api/accounts/tokyo-oncall", new { name = "Tokyo On-call Ltd", timeZone = "Asia/Tokyo" }));
+        var account = JsonNode.Parse(await admin.GetStringAsync("/api/accounts/tokyo-oncall"))!;
+        account["contract"]!["phone"]!["callers"] = new JsonArray(new JsonObject { ["number"] = "+81312349999", ["contactId"] = "tokyo-oncall-contact" });
+        account["contract"]!["phone"]!["afterHoursOnCall"] = true;
+        await AsteriskHost.Ok(await admin.PutAsJsonAsync("/api/accounts/tokyo-oncall", new { name = "Tokyo On-call Ltd", timeZone = "Asia/Tokyo", contract = account["contract"] }));
+        await AsteriskHost.Ok(await admin.PutAsJsonAsync("/api/oncall/schedules/ari-l1", new
+        {
+            team = "L1", timeZone = "Europe/London",
+            layers = new[] { new { name = "weekly", users = new[] { "bob" }, handoff = "weekly", handoffTime = "09:00", start = "2026-12-01" } },
+        }));
+
+        try
+        {
+            var caller = await Ari.CallInAsync("+81312349999", AsteriskHost.SupportNumber);
+            await AsteriskHost.Eventually(() => Task.FromResult(Ari.Ringing(bobEndpoint) is not null), "the on-call engineer's phone rings");
+            Assert.Contains(Ari.Requests, r => r.StartsWith("POST /channels?endpoint=PJSIP%2F%2B447700900333%40staff&app=supportplatform", StringComparison.Ordinal));
+            Assert.Null(Ari.Ringing(AsteriskHost.AliceEndpoint));
+
+            // Bob does not answer: the caller leaves a voicemail (nobody else is rung).
+            await Ari.StaffDoesNotAnswerAsync(bobEndpoint);
+            await AsteriskHost.Eventually(() => Task.FromResult(Ari.IsRecording(caller)), "the recording starts");
+            await Ari.LeaveMessageAsync(caller, 9, Encoding.ASCII.GetBytes("RIFF on-call message"));
+            var call = await CallLogWhenAsync(caller, c => c["ticketId"] is not null, "the voicemail ticket is opened");
+            Assert.Equal("tokyo-oncall", (string?)call["accountId"]);
+        }
+        finally
+        {
+            await AsteriskHost.Ok(await admin.DeleteAsync("/api/oncall/schedules/ari-l1"));
+        }
+    }
+
+    [Fact]
     public async Task ConnectionLostMidCall_Reconnects_CallCountedUpToTheLoss_Once()
     {
         var before = await UsedAsync("london");

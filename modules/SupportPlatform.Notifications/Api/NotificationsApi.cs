@@ -162,7 +162,7 @@ internal static class NotificationsApi
 
     private const string Select = """
         SELECT d.id AS Id, n.id AS NotificationId, n.event_key AS EventKey, n.event_type AS EventType, n.ticket_id AS TicketId, n.subject AS Subject, n.body AS Body, n.link AS Link,
-               d.user_id AS UserId, d.channel AS Channel, d.status AS Status, d.attempts AS Attempts, d.last_error AS LastError, d.provider_id AS ProviderId,
+               d.user_id AS UserId, d.channel AS Channel, d.status AS Status, d.attempts AS Attempts, d.last_error AS LastError, d.provider_id AS ProviderId, d.provider_status AS ProviderStatus,
                d.created_at_ms AS CreatedAtMs, d.sent_at_ms AS SentAtMs, d.next_attempt_at_ms AS NextAttemptAtMs
         FROM sp_notification_deliveries d JOIN sp_notifications n ON n.id = d.notification_id
         """;
@@ -183,6 +183,7 @@ internal static class NotificationsApi
         attempts = r.Attempts,
         lastError = r.LastError,
         providerId = r.ProviderId,
+        providerStatus = r.ProviderStatus,
         createdAt = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAtMs),
         sentAt = r.SentAtMs is { } s ? DateTimeOffset.FromUnixTimeMilliseconds(s) : (DateTimeOffset?)null,
         nextAttemptAt = r.Status == "pending" ? DateTimeOffset.FromUnixTimeMilliseconds(r.NextAttemptAtMs) : (DateTimeOffset?)null,
@@ -204,6 +205,7 @@ internal static class NotificationsApi
         public int Attempts { get; set; }
         public string? LastError { get; set; }
         public string? ProviderId { get; set; }
+        public string? ProviderStatus { get; set; }
         public long CreatedAtMs { get; set; }
         public long? SentAtMs { get; set; }
         public long NextAttemptAtMs { get; set; }

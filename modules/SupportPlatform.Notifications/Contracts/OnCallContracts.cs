@@ -84,4 +84,7 @@ public interface IOnCallDirectory
 
     /// <summary>Whether <paramref name="userId"/> is on call for any schedule at <paramref name="at"/>.</summary>
     Task<bool> IsOnCallAsync(string userId, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The phone number (E.164) in <paramref name="userId"/>'s notification preferences, or null when they set none.</summary>
+    Task<string?> PhoneOfAsync(string userId, CancellationToken cancellationToken = default);
 }

@@ -175,7 +175,7 @@ internal sealed class EscalationService(
             {
                 await notifier.NotifyAsync(new StaffNotification($"escalations/{id}/step/{level}", NotificationEventType.Escalation,
                     $"Escalation {level}/{steps.Count}: ticket #{row.TicketId} needs you",
-                    $"Ticket #{row.TicketId} ({row.TriggerKind}) is not acknowledged. Acknowledge it in the console or with the link to stop the escalation.")
+                    $"Ticket #{row.TicketId} ({row.TriggerKind}) is not acknowledged. Acknowledge it in the console or with the link to stop the escalation (by SMS: reply ACK {row.TicketId}).")
                 {
                     Recipients = targets, TicketId = row.TicketId, Urgent = true, Channels = current.Channels,
                     Link = AckLink(id, targets[0]),
@@ -235,6 +235,13 @@ internal sealed class EscalationService(
             CommentId = $"escalation-{id}-ack",
         });
         return true;
+    }
+
+    /// <summary>The escalation a notification's event key belongs to (<c>escalations/&lt;id&gt;/step/&lt;n&gt;</c>), or null.</summary>
+    public static string? EscalationOfEventKey(string eventKey)
+    {
+        var parts = eventKey.Split('/');
+        return parts.Length == 4 && parts[0] == "escalations" && parts[2] == "step" && parts[1].Length > 0 ? parts[1] : null;
     }
 
     public string? AckLink(string id, string user) =>

@@ -95,6 +95,13 @@ internal sealed class OnCallStore(IDatabase database, TimeProvider clock) : IOnC
         return answers;
     }
 
+    public async Task<string?> PhoneOfAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT phone FROM sp_notification_profiles WHERE user_id = @userId", new { userId }, cancellationToken: cancellationToken));
+    }
+
     public async Task<bool> IsOnCallAsync(string userId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         foreach (var schedule in await ListAsync(null, cancellationToken))
