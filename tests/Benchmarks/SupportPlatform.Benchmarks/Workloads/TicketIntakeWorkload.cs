@@ -37,8 +37,10 @@ internal sealed class TicketIntakeWorkload : IWorkload
         // Warm-up: JIT, connection pools, the account grain.
         await Run(http, clients, TimeSpan.FromSeconds(3), cancellationToken);
         var before = await CountTickets(database, cancellationToken);
+        var cpuBefore = host.TotalProcessorTime;
 
         var (acknowledged, elapsed, failures) = await Run(http, clients, duration, cancellationToken);
+        var hostCpu = host.TotalProcessorTime - cpuBefore;
         var stored = await CountTickets(database, cancellationToken) - before;
         if (stored != acknowledged)
         {
@@ -55,6 +57,8 @@ internal sealed class TicketIntakeWorkload : IWorkload
             ["tickets"] = acknowledged.ToString(CultureInfo.InvariantCulture),
             ["failed requests"] = failures.ToString(CultureInfo.InvariantCulture),
             ["stored = acknowledged"] = "yes",
+            // CPU time is far less sensitive than throughput to other load on the machine: compare this between runs.
+            ["host CPU per ticket"] = (hostCpu.TotalMilliseconds / Math.Max(acknowledged, 1)).ToString("0.00", CultureInfo.InvariantCulture) + " ms",
         };
         var latencyDetails = new Dictionary<string, string>
         {
