@@ -23,6 +23,22 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>The operating-system process id (benchmarks read its CPU time and memory).</summary>
+    public int ProcessId => process.Id;
+
+    /// <summary>Whether the process has ended (crashed, or stopped).</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>The host process's CPU time so far (user and kernel); benchmarks report it per operation.</summary>
+    public TimeSpan TotalProcessorTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Signed-in callers (see <see cref="PlatformUsers"/>); the host's environment must include <see cref="PlatformUsers.Settings"/>.</summary>
     public PlatformUsers Users => users ??= new PlatformUsers(() =>
         new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), UseCookies = true }) { BaseAddress = BaseAddress });

@@ -33,6 +33,9 @@ internal sealed class TicketWriter : IDisposable
 {
     private const int MaxBatch = 64;
 
+    /// <summary>Concurrent write loops on PostgreSQL (each holds one connection while it writes a batch).</summary>
+    internal const int PostgreSqlWriters = 8;
+
     private readonly TicketStore store;
     private readonly IDatabase database;
     private readonly IDeadlineScheduler scheduler;
@@ -54,7 +57,10 @@ internal sealed class TicketWriter : IDisposable
         this.logger = logger;
 
         // PostgreSQL runs concurrent transactions; SQLite has one writer, so a second loop would only queue behind it.
-        var count = database.Provider == DatabaseProvider.PostgreSql ? 2 : 1;
+        // A batch spends most of its time waiting on round trips (each commit participant's statements, per change)
+        // and on the commit's flush, not on CPU, so more loops than cores keep the server busy while one waits; the
+        // server merges the flushes of concurrent commits itself.
+        var count = database.Provider == DatabaseProvider.PostgreSql ? PostgreSqlWriters : 1;
         writers = new Lazy<Task[]>(() => Enumerable.Range(0, count).Select(_ => Task.Run(WriteLoopAsync)).ToArray());
     }
 

@@ -30,12 +30,12 @@ for (var i = 0; i < args.Length; i++)
             break;
         default:
             await Console.Error.WriteLineAsync(
-                $"unknown or incomplete argument '{args[i]}'. Usage: bench [--size quick|full] [--postgres <Npgsql connection string>] [--out <folder>] [--only <workload name part>]");
+                $"unknown or incomplete argument '{args[i]}'. Usage: bench [--size quick|full] [--postgres <Npgsql connection string>] [--out <folder>] [--only <workload name part>[,<another>...]]");
             return 2;
     }
 }
 
-IWorkload[] workloads = [new RawInsertBaseline(), new TicketIntakeWorkload(), new DeadlineWorkload(), new LiveQueueWorkload(), new MailImportWorkload(), new ImapImportWorkload(), new AlertStormWorkload(), new KnowledgeSearchWorkload()];
+IWorkload[] workloads = [new RawInsertBaseline(), new TicketIntakeWorkload(), new DeadlineWorkload(), new LiveQueueWorkload(), new MailImportWorkload(), new ImapImportWorkload(), new AlertStormWorkload(), new KnowledgeSearchWorkload(), new ColdStartWorkload(), new IdleMemoryWorkload(), new QueuePagesWorkload()];
 if (postgres is null)
 {
     Console.WriteLine("Starting a throwaway PostgreSQL server with fsync and synchronous commit on...");
@@ -47,7 +47,8 @@ var earlier = new Dictionary<string, WorkloadResult>();
 foreach (var workload in workloads)
 {
     // The baseline always runs: every other figure is a ratio to it.
-    if (only is not null && workload is not RawInsertBaseline && !workload.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
+    if (only is not null && workload is not RawInsertBaseline
+        && !only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Any(part => workload.Name.Contains(part, StringComparison.OrdinalIgnoreCase)))
     {
         continue;
     }
