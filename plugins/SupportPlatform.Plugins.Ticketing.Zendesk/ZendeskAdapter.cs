@@ -86,7 +86,7 @@ internal sealed class ZendeskAdapter : ITicketingAdapter, IDisposable
 
     public async Task<ExternalTicket?> GetTicketAsync(string ticketId, CancellationToken cancellationToken)
     {
-        var page = await GetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}.json", cancellationToken, allowNotFound: true);
+        var page = await TryGetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}.json", cancellationToken);
         if (page is null)
         {
             return null;
@@ -95,7 +95,7 @@ internal sealed class ZendeskAdapter : ITicketingAdapter, IDisposable
         var ticket = page["ticket"]!;
         DateTimeOffset? solvedAt = null;
         if ((string?)ticket["status"] is "solved" or "closed"
-            && await GetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}/metrics.json", cancellationToken, allowNotFound: true) is { } metrics
+            && await TryGetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}/metrics.json", cancellationToken) is { } metrics
             && metrics["ticket_metric"]?["solved_at"] is JsonValue solved)
         {
             solvedAt = Time(solved);
@@ -144,7 +144,7 @@ internal sealed class ZendeskAdapter : ITicketingAdapter, IDisposable
         // a comment too (unless it carries files, which then stay with it so nothing is lost).
         if (comments.Count > 0 && comments[0].Attachments.Count == 0)
         {
-            var ticket = await GetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}.json", cancellationToken, allowNotFound: true);
+            var ticket = await TryGetAsync($"api/v2/tickets/{Uri.EscapeDataString(ticketId)}.json", cancellationToken);
             description = (string?)ticket?["ticket"]?["description"];
             if (description is not null && Normalize(description) == Normalize(comments[0].Body))
             {
@@ -266,7 +266,7 @@ internal sealed class ZendeskAdapter : ITicketingAdapter, IDisposable
             return known;
         }
 
-        var page = await GetAsync($"api/v2/users/{Uri.EscapeDataString(userId)}.json", ct, allowNotFound: true);
+        var page = await TryGetAsync($"api/v2/users/{Uri.EscapeDataString(userId)}.json", ct);
         var person = page?["user"] is { } user ? ToUser(user) : null;
         var value = person is null ? ((string?)null, $"Zendesk user {userId}", false) : (person.Email, person.Name, person.IsAgent);
         people[userId] = value;
@@ -323,7 +323,10 @@ internal sealed class ZendeskAdapter : ITicketingAdapter, IDisposable
 
     private static string Normalize(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-    private async Task<JsonNode?> GetAsync(string path, CancellationToken ct, bool allowNotFound = false)
+    private async Task<JsonNode> GetAsync(string path, CancellationToken ct) =>
+        await TryGetAsync(path, ct, allowNotFound: false) ?? throw new TicketingApiException(404, $"Zendesk answered GET {path} with 404.", null);
+
+    private async Task<JsonNode?> TryGetAsync(string path, CancellationToken ct, bool allowNotFound = true)
     {
         using var response = await http.GetAsync(path, ct);
         if (allowNotFound && response.StatusCode == HttpStatusCode.NotFound)
