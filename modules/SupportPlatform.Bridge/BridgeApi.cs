@@ -65,6 +65,13 @@ internal static class BridgeApi
             .WithName("StartBridgeImport").RequireAuthorization(PlatformPolicies.Admin)
             .WithSummary("Starts the import from the help desk, or resumes a paused or failed one where it stood ({ since?, restart? }).");
 
+        api.MapGet("/{system}/tickets/{externalId}", async (string system, string externalId, BridgeStore store, CancellationToken ct) =>
+                await store.FindTicketAsync(system, externalId, ct) is { } t
+                    ? Results.Ok(new { t.System, t.ExternalId, t.TicketId, t.BaseStatus, t.BaseAssignee, t.ExternalUpdatedAt })
+                    : Problem(404, "not-found", $"{BridgeSync.Title(system)} ticket {externalId} is not bridged (not imported yet, or deleted there)."))
+            .WithName("GetBridgedTicket").RequireAuthorization(PlatformPolicies.Admin)
+            .WithSummary("The platform's ticket for a help desk ticket, with the status and assignee both sides last agreed on.");
+
         api.MapPost("/{system}/pause", async (string system, BridgeWorker worker, BridgeStore store, CancellationToken ct) =>
                 await store.SetStateAsync(system, "paused", null, ct) ? Results.Ok(await ViewAsync(system, worker, store, ct)) : NotFound(system))
             .WithName("PauseBridgeImport").RequireAuthorization(PlatformPolicies.Admin)

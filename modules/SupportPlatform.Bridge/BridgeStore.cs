@@ -243,6 +243,13 @@ internal sealed class BridgeStore(IDatabase database, TimeProvider clock)
             new { system, owner, until = now + (long)lease.TotalMilliseconds, now }, cancellationToken: ct)) == 1;
     }
 
+    public async Task ReleaseLeasesAsync(string owner, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sp_bridge_imports SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_owner = @owner", new { owner }, cancellationToken: ct));
+    }
+
     /// <summary>Stores the outcome of one page: the next phase and cursor and what the page brought.</summary>
     public async Task AdvanceAsync(string system, string phase, string? cursor, string state, ImportCounts counts, CancellationToken ct)
     {

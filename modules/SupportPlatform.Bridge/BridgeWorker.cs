@@ -25,7 +25,8 @@ internal sealed partial class BridgeWorker(
     IServiceProvider services,
     ILogger<BridgeWorker> logger) : BackgroundService
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    // Renewed at every step; released at a clean stop, so another node (or this one restarted) continues at once.
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private readonly string owner = Environment.MachineName + "/" + Guid.NewGuid().ToString("N")[..8];
     private readonly SemaphoreSlim wake = new(0);
 
@@ -42,6 +43,20 @@ internal sealed partial class BridgeWorker(
         services.GetService<IPluginCapabilities>()?.Get<ITicketingAdapter>().Select(c => c.Instance).ToList() ?? [];
 
     public ITicketingAdapter? Adapter(string system) => Adapters().FirstOrDefault(a => string.Equals(a.System, system, StringComparison.Ordinal));
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await store.ReleaseLeasesAsync(owner, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The lease runs out by itself.
+            LogPassFailed(logger, ex);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
