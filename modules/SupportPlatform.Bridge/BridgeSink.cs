@@ -1,6 +1,6 @@
 using System.Data.Common;
+using Dapper;
 using SupportPlatform.Sdk.Ticketing;
-using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Bridge;
@@ -27,7 +27,7 @@ internal sealed class BridgeSink(BridgeStore store, BridgeWorker worker) : ITick
 /// (comments, status, assignment), so the change reaches the help desk even after a crash. Changes the bridge itself
 /// made (actor <c>bridge:*</c>, comments <c>bridge-*</c>) queue nothing.
 /// </summary>
-internal sealed class BridgeCommitParticipant(IDatabase database, TimeProvider clock, IServiceProvider services) : ITicketCommitParticipant
+internal sealed class BridgeCommitParticipant(TimeProvider clock, IServiceProvider services) : ITicketCommitParticipant
 {
     public async Task OnCommittingAsync(TicketChange change, DbTransaction transaction, CancellationToken cancellationToken)
     {
@@ -37,26 +37,19 @@ internal sealed class BridgeCommitParticipant(IDatabase database, TimeProvider c
             StatusChanged or Assigned => !IsBridge(e.Actor),
             _ => false,
         });
-        if (!relevant || change.Ticket.ExternalReferences.Count == 0 || database is null)
+        if (!relevant || change.Ticket.ExternalReferences.Count == 0)
         {
             return;
         }
 
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT system FROM sp_bridge_tickets WHERE ticket_id = @ticket";
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "ticket";
-        parameter.Value = change.Ticket.Id;
-        command.Parameters.Add(parameter);
-        var system = await command.ExecuteScalarAsync(cancellationToken) as string;
-        await command.DisposeAsync();
+        var system = await transaction.Connection!.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT system FROM sp_bridge_tickets WHERE ticket_id = @ticket", new { ticket = change.Ticket.Id }, transaction, cancellationToken: cancellationToken));
         if (system is null)
         {
             return;
         }
 
-        await BridgeStore.EnqueueAsync(transaction.Connection, transaction, system, "out",
+        await BridgeStore.EnqueueAsync(transaction.Connection!, transaction, system, "out",
             change.Ticket.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         (services.GetService(typeof(BridgeWorker)) as BridgeWorker)?.Wake();
     }

@@ -194,7 +194,7 @@ internal sealed partial class BridgeSync(
         }
 
         var view = (await ticket.Get())!;
-        await store.SaveTicketAsync(new BridgedTicket(system, external.Id, number, ExternalStatusName(external.Status), external.AssigneeEmail?.ToLowerInvariant() ?? "", external.UpdatedAt), ct);
+        await store.SaveTicketAsync(new BridgedTicket(system, external.Id, number, SyncStatus(external.Status), external.AssigneeEmail?.ToLowerInvariant() ?? "", external.UpdatedAt), ct);
         LogImported(logger, system, external.Id, view.Id);
     }
 
@@ -282,8 +282,8 @@ internal sealed partial class BridgeSync(
 
         // 3. Status and assignee: a three-way merge against the base.
         local = (await ticket.Get())!;
-        var localStatus = ExternalStatusName(ToExternal(local.Status));
-        var externalStatus = ExternalStatusName(external.Status);
+        var localStatus = SyncStatus(ToExternal(local.Status));
+        var externalStatus = SyncStatus(external.Status);
         var localAssignee = local.AgentId is { } agentId && await users.FindAsync(agentId, ct) is { } agentUser ? agentUser.Email : "";
         var externalAssignee = external.AssigneeEmail?.ToLowerInvariant() ?? "";
         var localStatusAt = history.OfType<StatusChanged>().Where(e => !IsBridge(e.Actor)).Select(e => e.At).DefaultIfEmpty(local.CreatedAt).Max();
@@ -297,7 +297,8 @@ internal sealed partial class BridgeSync(
         var newBaseAssignee = assignee == Side.External ? externalAssignee : localAssignee;
         var externalUpdatedAt = external.UpdatedAt;
 
-        if (status == Side.External && externalStatus != localStatus)
+        // A closed ticket here no longer moves (a reply opens a follow-up); the base still follows the help desk.
+        if (status == Side.External && externalStatus != localStatus && local.Status != TicketStatus.Closed)
         {
             await ApplyStatusAsync(ticket, local, external.Status, system);
         }
@@ -399,6 +400,13 @@ internal sealed partial class BridgeSync(
         TicketStatus.Closed => ExternalTicketStatus.Closed,
         _ => ExternalTicketStatus.Open,
     };
+
+    /// <summary>
+    /// The status as the merge compares it: solved and closed are one value, because each side closes solved tickets by
+    /// its own rules (the platform after its quiet period, Zendesk after days) and Zendesk's API cannot close a ticket.
+    /// </summary>
+    internal static string SyncStatus(ExternalTicketStatus status) =>
+        status is ExternalTicketStatus.Closed ? "solved" : ExternalStatusName(status);
 
     internal static string ExternalStatusName(ExternalTicketStatus status) => status switch
     {

@@ -187,6 +187,12 @@ internal sealed partial class BridgeWorker(
                     await sync.SyncTicketAsync(adapter, null, bridged.ExternalId, counts, ct);
                 }
             }
+            else if (await store.FindImportAsync(item.System, ct) is { Phase: not "tickets" })
+            {
+                // The organisations and users are still coming: the ticket follows them, so it lands in its account.
+                await store.FailAsync(item, "waiting for the import to reach the tickets", clock.GetUtcNow() + TimeSpan.FromSeconds(10), countAttempt: false, ct);
+                return;
+            }
             else if (await store.FindImportAsync(item.System, ct) is not null)
             {
                 await sync.SyncTicketAsync(adapter, null, item.Ref, counts, ct);

@@ -165,7 +165,9 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
         // Urgent (critical: 1 h to first response around the clock), answered after 3 h: breached, at the time it was.
         var mail = await TestWait.LocalTicketAsync(admin, staff, "zendesk", 102);
         Assert.Equal("critical", (string)mail["priority"]!);
-        Assert.Equal("resolved", (string)mail["status"]!);
+        // Solved long ago: the quiet period (3 days) has passed, so the platform closes it as it would have.
+        Assert.Contains((string)mail["status"]!, new[] { "resolved", "closed" });
+        Assert.Equal(ZendeskFixture.Monday.AddDays(1).AddHours(7), DateTimeOffset.Parse((string)mail["resolvedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.True((bool)mail["sla"]!.AsArray().Single(c => (string)c!["kind"]! == "first-response")!["breached"]!);
         var history = await staff.GetFromJsonAsync<JsonArray>($"/api/tickets/{(long)mail["id"]!}/history");
         var breach = history!.Select(h => h!["event"]!).First(e => (string)e["kind"]! == "sla-breach" && (string)e["clock"]! == "first-response");
