@@ -165,7 +165,7 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/freshdesk/")
         {
-            Content = new StringContent($$"""{"freshdesk_webhook":{"ticket_id":"{{ticket}}"}}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent($$$"""{"freshdesk_webhook":{"ticket_id":"{{{ticket}}}"}}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("X-Webhook-Secret", FreshdeskFixture.Secret);
         using var response = await fixture.Host.CreateClient().SendAsync(request);

@@ -174,7 +174,7 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
         Assert.Equal(ZendeskFixture.Monday.AddDays(1).AddHours(1), DateTimeOffset.Parse((string)breach["at"]!, System.Globalization.CultureInfo.InvariantCulture));
 
         // Comments with their authors, visibility and files; the description is not doubled as a comment.
-        var comments = history.Select(h => h!["event"]!).Where(e => (string)e["kind"]! == "comment").ToList();
+        var comments = history!.Select(h => h!["event"]!).Where(e => (string)e["kind"]! == "comment").ToList();
         Assert.Equal(3, comments.Count);
         Assert.Equal("internal", (string)comments[1]["visibility"]!);
         Assert.Equal("error.png", (string)comments[0]["attachments"]![0]!["fileName"]!);
