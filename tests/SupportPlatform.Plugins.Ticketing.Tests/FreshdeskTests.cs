@@ -103,8 +103,8 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         var id = (long)local["id"]!;
 
         // Platform -> Freshdesk: a public reply as Max (matched to the Freshdesk agent by address) and an internal note.
-        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Restarted the backup job.\nWatching tonight's run.", visibility = "public" }, 201);
-        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Disk is 95% full.", visibility = "internal" }, 201);
+        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Restarted the backup job.\nWatching tonight's run.", visibility = "public" });
+        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Disk is 95% full.", visibility = "internal" });
         await TestWait.UntilAsync(() => freshdesk.ConversationsOf(12).Count == 3, "the reply and the note in Freshdesk");
         var written = freshdesk.ConversationsOf(12);
         Assert.Equal(FreshdeskFixture.Max, (long)written[1]["user_id"]!);

@@ -197,7 +197,7 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
 
         // Platform -> Zendesk: a public reply becomes a Zendesk comment, once.
         var before = zendesk.CommentsOf(103).Count;
-        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Please update the VPN client to 5.2.", visibility = "public" }, 201);
+        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Please update the VPN client to 5.2.", visibility = "public" });
         await TestWait.UntilAsync(() => zendesk.CommentsOf(103).Any(c => ((string)c["body"]!).Contains("Please update the VPN client to 5.2.", StringComparison.Ordinal)), "the reply in Zendesk");
 
         // Zendesk reports the change back (its webhook): nothing comes back, nothing is sent again.
