@@ -42,6 +42,7 @@ public sealed class IdentityModule : IModule
         services.AddSingleton(settings);
         services.AddSingleton<UserStore>();
         services.AddSingleton<IUserDirectory>(sp => sp.GetRequiredService<UserStore>());
+        services.AddSingleton<IClientUserProvisioning>(sp => sp.GetRequiredService<UserStore>());
         services.AddSingleton<SupportPlatform.Core.People.IContactDirectory, UserContactDirectory>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<LinkStore>();

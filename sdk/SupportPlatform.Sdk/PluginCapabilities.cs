@@ -27,4 +27,7 @@ public static class PluginCapabilities
 
     /// <summary>The plugin registers a <see cref="Notifications.INotificationChannel"/>: it delivers staff notifications (chat, SMS, voice).</summary>
     public const string NotificationChannel = "notification-channel";
+
+    /// <summary>The plugin registers a <see cref="Ticketing.ITicketingAdapter"/>: it bridges an existing help desk (import and two-way sync).</summary>
+    public const string TicketingAdapter = "ticketing-adapter";
 }

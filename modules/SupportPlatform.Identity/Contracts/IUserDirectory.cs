@@ -23,3 +23,17 @@ public interface IUserDirectory
     /// <summary>The user with email address <paramref name="email"/> (compared case-insensitively), or null.</summary>
     Task<PlatformUser?> FindByEmailAsync(string email, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Creates client users on behalf of another module (an import from another help desk), without a password and
+/// without an invitation: they sign in once staff invite them. Registered by the identity module.
+/// </summary>
+public interface IClientUserProvisioning
+{
+    /// <summary>
+    /// The client user of <paramref name="accountId"/> with <paramref name="email"/>, created (id <paramref name="id"/>)
+    /// when there is none. Idempotent. Throws <see cref="InvalidOperationException"/> when the email belongs to staff or
+    /// to another account's user, or the id is taken by someone else.
+    /// </summary>
+    Task<PlatformUser> EnsureClientUserAsync(string accountId, string id, string email, string name, CancellationToken cancellationToken = default);
+}

@@ -31,8 +31,44 @@ internal sealed record UserRecord
 }
 
 /// <summary>Users (<c>sp_users</c>, migration 0008): plain rows, one statement per change.</summary>
-internal sealed class UserStore(IDatabase database, TimeProvider clock) : IUserDirectory
+internal sealed class UserStore(IDatabase database, TimeProvider clock) : IUserDirectory, IClientUserProvisioning
 {
+    async Task<PlatformUser> IClientUserProvisioning.EnsureClientUserAsync(string accountId, string id, string email, string name, CancellationToken cancellationToken)
+    {
+        var address = email.Trim().ToLowerInvariant();
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await FindByEmailAsync(address, cancellationToken) is { } existing)
+            {
+                return existing.Kind == PlatformClaims.ClientKind && existing.AccountId == accountId
+                    ? existing.ToContract()
+                    : throw new InvalidOperationException(existing.IsStaff
+                        ? $"'{address}' is the address of a staff user, not of a contact of account '{accountId}'."
+                        : $"'{address}' is already a contact of account '{existing.AccountId}', not of '{accountId}'.");
+            }
+
+            var user = new UserRecord
+            {
+                Id = id,
+                Kind = PlatformClaims.ClientKind,
+                Email = address,
+                Name = string.IsNullOrWhiteSpace(name) ? address : name.Trim(),
+                Role = PlatformRoles.Client,
+                AccountId = accountId,
+                SecurityStamp = NewStamp(),
+            };
+            if (await TryInsertAsync(user, cancellationToken))
+            {
+                return user.ToContract();
+            }
+
+            if (attempt > 0)
+            {
+                throw new InvalidOperationException($"User id '{id}' is taken by another user; the contact {address} was not created.");
+            }
+        }
+    }
+
     private const string Columns = """
         id AS Id, kind AS Kind, email AS Email, name AS Name, role AS Role, account_id AS AccountId, is_manager AS IsManager,
         active AS Active, password_hash AS PasswordHash, security_stamp AS SecurityStamp, failed_signins AS FailedSignins,

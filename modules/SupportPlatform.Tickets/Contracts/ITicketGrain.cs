@@ -72,6 +72,40 @@ public interface ITicketGrain : IGrainWithIntegerKey
     /// <summary>Splits a new ticket off this one, optionally copying some comments into it; both are linked.</summary>
     [Alias("split")]
     Task<TicketView> Split(SplitTicket command);
+
+    /// <summary>
+    /// Opens the ticket with the history it already has in another help desk (an import): created at its original time,
+    /// then each step (comment, status, assignment) applied at its own time, so the SLA clocks, first response and
+    /// resolution come from the original timestamps. Routing rules and escalation rules do not run on the past. One
+    /// transaction; idempotent like <see cref="Create"/> (an existing ticket is returned unchanged).
+    /// </summary>
+    [Alias("import")]
+    Task<TicketView> Import(ImportTicket command);
+}
+
+/// <summary>A ticket brought over from another help desk with its history; see <see cref="ITicketGrain.Import"/>.</summary>
+[GenerateSerializer, Immutable, Alias("sp.tickets.import")]
+public sealed record ImportTicket
+{
+    /// <summary>The ticket as it was opened; <see cref="CreateTicket.ReceivedAt"/> is the original creation time (required).</summary>
+    [Id(0)] public required CreateTicket Ticket { get; init; }
+
+    /// <summary>What happened since, in time order (a step earlier than the one before is refused).</summary>
+    [Id(1)] public IReadOnlyList<ImportedStep> Steps { get; init; } = [];
+}
+
+/// <summary>One past change of an imported ticket: exactly one of <see cref="Comment"/>, <see cref="Status"/>, <see cref="Assignment"/>.</summary>
+[GenerateSerializer, Immutable, Alias("sp.tickets.imported-step")]
+public sealed record ImportedStep
+{
+    /// <summary>When it happened in the other help desk.</summary>
+    [Id(0)] public required DateTimeOffset At { get; init; }
+
+    [Id(1)] public AddComment? Comment { get; init; }
+
+    [Id(2)] public ChangeStatus? Status { get; init; }
+
+    [Id(3)] public AssignTicket? Assignment { get; init; }
 }
 
 /// <summary>An event with the ticket it belongs to (history views can include merged tickets).</summary>

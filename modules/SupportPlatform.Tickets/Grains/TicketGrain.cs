@@ -523,6 +523,144 @@ internal sealed class TicketGrain(
         return (await GrainFactory.GetGrain<ITicketGrain>(number).Get())!;
     }
 
+    public async Task<TicketView> Import(ImportTicket command)
+    {
+        if (state is not null)
+        {
+            return View();
+        }
+
+        var ticket = command.Ticket;
+        Require(ticket.ReceivedAt is not null, "invalid-received-at", "An imported ticket needs its original creation time (receivedAt).");
+        Require(AccountKeys.IsValidId(ticket.AccountId?.Trim()), "invalid-account", "A ticket needs the id of the client account it belongs to (accountId).");
+        var account = await GrainFactory.GetGrain<IClientAccountGrain>(AccountKeys.Grain(ticket.AccountId!.Trim())).Get()
+            ?? throw new TicketRuleException("invalid-account", $"Client account '{ticket.AccountId}' does not exist; create it first (PUT /api/accounts/{ticket.AccountId}).");
+        Require(!string.IsNullOrWhiteSpace(ticket.RequesterId), "invalid-requester", "A ticket needs the client user who asked (requesterId).");
+        var subject = Subject(ticket.Subject);
+        Require(ticket.Description.Length <= MaxText, "invalid-description", $"The description is longer than {MaxText} characters.");
+        var now = clock.GetUtcNow();
+        var createdAt = ticket.ReceivedAt!.Value;
+        Require(createdAt <= now.AddMinutes(5), "invalid-received-at", "receivedAt is in the future; it must be when the ticket was opened.");
+
+        var next = new TicketState
+        {
+            Id = Id,
+            AccountId = ticket.AccountId.Trim(),
+            RequesterId = ticket.RequesterId.Trim(),
+            Channel = ticket.Channel,
+            Type = Clean(ticket.Type),
+            Priority = ticket.Priority,
+            Status = TicketStatus.New,
+            Subject = subject,
+            Description = ticket.Description,
+            Tags = Tags(ticket.Tags),
+            ExternalReferences = ticket.ExternalReferences,
+            Attachments = ticket.Attachments,
+            CreatedAt = createdAt,
+            UpdatedAt = now,
+            Sla = SlaState.Create(createdAt, ticket.Priority, PolicyFor(ticket.Channel, account.Contract)),
+            Calendar = account.Contract.Calendar,
+            ReopenWindow = account.Contract.ReopenWindow,
+            CloseAfter = account.Contract.CloseAfter,
+            ContractVersion = account.Version,
+        };
+        var events = new List<TicketEvent>
+        {
+            new TicketCreated { Actor = ticket.Actor, Channel = ticket.Channel, Priority = ticket.Priority, Subject = subject, Type = next.Type, At = createdAt },
+        };
+
+        var last = createdAt;
+        foreach (var step in command.Steps)
+        {
+            Require(step.At >= last, "invalid-import", $"The steps of an imported ticket must be in time order; {step.At:O} comes after {last:O}.");
+            Require(step.At <= now.AddMinutes(5), "invalid-import", $"A step of an imported ticket is in the future ({step.At:O}).");
+            Require((step.Comment is null ? 0 : 1) + (step.Status is null ? 0 : 1) + (step.Assignment is null ? 0 : 1) == 1,
+                "invalid-import", "Each step of an imported ticket is exactly one comment, status change or assignment.");
+            last = step.At;
+            var before = next.Sla!;
+            var stepEvents = new List<TicketEvent>();
+            if (step.Comment is { } comment)
+            {
+                next = ImportComment(next, comment, step.At, stepEvents);
+            }
+            else if (step.Status is { } status && status.To != next.Status && next.Status != TicketStatus.Closed)
+            {
+                Require(status.To != TicketStatus.New, "invalid-status", "A ticket cannot go back to new.");
+                if (status.To == TicketStatus.Closed && next.Status != TicketStatus.Resolved)
+                {
+                    next = Move(next, TicketStatus.Resolved, status.Actor, Clean(status.Note) ?? "resolved before it was imported", stepEvents, step.At);
+                }
+
+                next = Move(next, status.To, status.Actor, status.To == TicketStatus.Resolved ? Clean(status.Note) ?? "resolved before it was imported" : status.Note, stepEvents, step.At);
+            }
+            else if (step.Assignment is { } assignment && (Clean(assignment.Group) ?? next.Group, Clean(assignment.AgentId) ?? next.AgentId) != (next.Group, next.AgentId))
+            {
+                var group = Clean(assignment.Group) ?? next.Group;
+                var agent = Clean(assignment.AgentId) ?? next.AgentId;
+                stepEvents.Add(new Assigned { Actor = assignment.Actor, Group = group, AgentId = agent, Reason = Clean(assignment.Reason) ?? "assigned before it was imported", At = step.At });
+                next = next with { Group = group, AgentId = agent };
+            }
+
+            // Warnings and breaches the past reached come before the step that revealed them, at the time they were reached.
+            events.AddRange(SlaEvents(next.Sla!.NewlyReached(before), Actor.System("SLA")).Select(e => e with { At = e is SlaBreached b ? b.DueAt : ((SlaWarned)e).DueAt }));
+            events.AddRange(stepEvents.Select(e => e.At == default ? e with { At = step.At } : e));
+        }
+
+        try
+        {
+            await Commit(next, events, at: createdAt);
+        }
+        catch (TicketRuleException conflict) when (conflict.Code == "conflict" && state is not null)
+        {
+            // Imported already (a retry whose first attempt was stored): return it unchanged.
+        }
+
+        return View();
+    }
+
+    /// <summary>A past comment: a response, a client reply or a note, at its own time (no follow-up tickets for the past).</summary>
+    private static TicketState ImportComment(TicketState current, AddComment command, DateTimeOffset at, List<TicketEvent> events)
+    {
+        Require(!string.IsNullOrWhiteSpace(command.Body), "body-required", "A comment needs a body.");
+        Require(command.Body.Length <= MaxText, "invalid-body", $"The comment is longer than {MaxText} characters.");
+        var commentId = string.IsNullOrWhiteSpace(command.CommentId) ? Guid.NewGuid().ToString("N") : command.CommentId.Trim();
+        if (current.CommentIds.Contains(commentId))
+        {
+            return current;
+        }
+
+        events.Add(new CommentAdded
+        {
+            Actor = command.Actor,
+            CommentId = commentId,
+            Visibility = command.Visibility,
+            Body = command.Body,
+            Attachments = command.Attachments,
+            Channel = command.Channel,
+            At = at,
+        });
+        var next = current with { CommentIds = [.. current.CommentIds, commentId] };
+        if (command.Actor.Kind == ActorKind.Staff && command.Visibility == CommentVisibility.Public)
+        {
+            next = next with { FirstResponseAt = next.FirstResponseAt ?? at, Sla = next.Sla!.RecordStaffResponse(at, next.Calendar!) };
+            if (next.Status == TicketStatus.New)
+            {
+                next = MoveStatic(next, TicketStatus.Open, command.Actor, "first reply", events, at);
+            }
+        }
+        else if (command.Actor.Kind == ActorKind.Client)
+        {
+            if (current.Status is TicketStatus.Resolved or TicketStatus.PendingClient)
+            {
+                next = MoveStatic(next, TicketStatus.Open, command.Actor, current.Status == TicketStatus.Resolved ? "reopened by the client's reply" : "the client replied", events, at);
+            }
+
+            next = next with { Sla = next.Sla!.RecordClientReply(at, next.Calendar!) };
+        }
+
+        return next;
+    }
+
     private async Task<CommentResult> OpenFollowUp(TicketState current, AddComment command, string commentId)
     {
         var number = await store.AllocateNumberAsync();
@@ -558,10 +696,16 @@ internal sealed class TicketGrain(
         return current with { Group = group, AgentId = pick.AgentId };
     }
 
-    private TicketState Move(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events)
+    private TicketState Move(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events, DateTimeOffset? at = null) =>
+        at is { } past ? MoveStatic(current, to, actor, note, events, past) : MoveCore(current, to, actor, note, events, clock.GetUtcNow(), default);
+
+    /// <summary>A status move at a past time (imports): the event carries that time.</summary>
+    private static TicketState MoveStatic(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events, DateTimeOffset at) =>
+        MoveCore(current, to, actor, note, events, at, at);
+
+    private static TicketState MoveCore(TicketState current, TicketStatus to, Actor actor, string? note, List<TicketEvent> events, DateTimeOffset now, DateTimeOffset eventAt)
     {
-        var now = clock.GetUtcNow();
-        events.Add(new StatusChanged { Actor = actor, From = current.Status, To = to, Note = Clean(note) });
+        events.Add(new StatusChanged { Actor = actor, From = current.Status, To = to, Note = Clean(note), At = eventAt });
         var sla = current.Sla!;
         var calendar = current.Calendar!;
         if (to is TicketStatus.Resolved || (to is TicketStatus.Closed && current.Status is not TicketStatus.Resolved))
@@ -618,7 +762,8 @@ internal sealed class TicketGrain(
         }
 
         var seq = next.LastSeq;
-        var numbered = all.Select(e => e with { Seq = ++seq, At = at ?? now }).ToList();
+        // An imported ticket's events carry their own (original) times; every other event happens now.
+        var numbered = all.Select(e => e with { Seq = ++seq, At = e.At != default ? e.At : at ?? now }).ToList();
         var (desired, projection) = Deadlines(next);
         var schedule = desired.Values.Where(d => !next.Scheduled.TryGetValue(d.Id, out var due) || due != d.DueAt).ToList();
         var cancel = next.Scheduled.Keys.Where(id => !desired.ContainsKey(id)).ToList();

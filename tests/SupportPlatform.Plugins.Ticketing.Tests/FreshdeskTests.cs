@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using SupportPlatform.Testing.Host;
+
+namespace SupportPlatform.Plugins.Ticketing.Tests;
+
+/// <summary>
+/// The Freshdesk plugin in the real host (in-process, embedded database) against a fake Freshdesk, one record per page
+/// so every list is followed through its <c>Link</c> headers, with the first contacts request rate-limited.
+/// </summary>
+public sealed class FreshdeskFixture : IAsyncLifetime
+{
+    public const string Secret = "freshdesk-shared-secret-0123456789";
+    public const long Initech = 5, Peter = 801, Max = 9001;
+
+    public static readonly DateTimeOffset Monday = new(2026, 10, 5, 9, 0, 0, TimeSpan.Zero);
+
+    public FakeFreshdesk Freshdesk { get; private set; } = null!;
+
+    public PlatformFactory Host { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public HttpClient MaxStaff { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Freshdesk = await FakeFreshdesk.StartAsync();
+        Freshdesk.Companies.Add(new JsonObject { ["id"] = Initech, ["name"] = "Initech", ["domains"] = new JsonArray("initech-fd.example") });
+        Freshdesk.Companies.Add(new JsonObject { ["id"] = 6, ["name"] = "Initrode", ["domains"] = new JsonArray() });
+        Freshdesk.Contacts.Add(new JsonObject { ["id"] = Peter, ["name"] = "Peter Gibbons", ["email"] = "peter@initech-fd.example", ["company_id"] = Initech });
+        Freshdesk.Contacts.Add(new JsonObject { ["id"] = 802, ["name"] = "Milton", ["email"] = "milton@initech-fd.example", ["company_id"] = Initech });
+        Freshdesk.Agents.Add(new JsonObject { ["id"] = Max, ["contact"] = new JsonObject { ["name"] = "Max Agent", ["email"] = "max@staff.tests.example" } });
+
+        Freshdesk.AddTicket(11, Peter, Initech, "Server room too hot", 3, Monday, "The AC failed.");
+        Freshdesk.AddConversation(11, Max, "A technician is on the way.", incoming: false, isPrivate: false, Monday.AddHours(1));
+        Freshdesk.SetStatus(11, 4, Monday.AddHours(7));
+        var november = new DateTimeOffset(2026, 11, 2, 10, 0, 0, TimeSpan.Zero);
+        Freshdesk.AddTicket(12, Peter, Initech, "Backup failed", 2, november, "Last night's backup failed.");
+        Freshdesk.AddConversation(12, Peter, "It failed again tonight.", incoming: true, isPrivate: false, november.AddMinutes(10));
+        Freshdesk.AddTicket(13, 802, Initech, "Stapler missing", 1, november.AddDays(1), "Have you seen my stapler?");
+        Freshdesk.RateLimits["/api/v2/contacts"] = 1;
+
+        Host = new PlatformFactory(extra: new Dictionary<string, string?>
+        {
+            ["SupportPlatform:Plugins:Path"] = Path.Combine(AppContext.BaseDirectory, "freshdesk-plugins"),
+            ["SupportPlatform:Bridge:WorkInterval"] = "00:00:00.100",
+            ["SupportPlatform:Bridge:PollInterval"] = "01:00:00",
+            ["Plugins:freshdesk:url"] = Freshdesk.Url.ToString(),
+            ["Plugins:freshdesk:apiKey"] = FakeFreshdesk.ApiKey,
+            ["Plugins:freshdesk:webhookSecret"] = Secret,
+            ["Plugins:freshdesk:pageSize"] = "1",
+        });
+        Admin = Host.CreateClient(await Host.Users.AdminTokenAsync());
+        MaxStaff = await Host.CreateStaffClientAsync("agent", "max", "Max Agent");
+        await Admin.PostOkAsync("/api/admin/bridge/freshdesk/import", new { since = "2026-01-01T00:00:00Z" }, 202);
+        await TestWait.UntilAsync(Admin, "/api/admin/bridge/freshdesk", b => (string?)b["import"]?["state"] == "caught-up", "the import to finish", 60);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Freshdesk.DisposeAsync();
+    }
+}
+
+public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<FreshdeskFixture>
+{
+    private readonly HttpClient admin = fixture.Admin;
+    private readonly HttpClient staff = fixture.MaxStaff;
+    private readonly FakeFreshdesk freshdesk = fixture.Freshdesk;
+
+    [Fact]
+    public async Task Import_FollowsLinkPagesHonoursRetryAfter_SlaFromOriginalTimes()
+    {
+        var contacts = freshdesk.RequestTimes.Where(r => r.Path == "/api/v2/contacts").ToList();
+        Assert.True(contacts.Count >= 3, "contacts requested " + contacts.Count + " times");
+        Assert.True(contacts[1].At - contacts[0].At >= TimeSpan.FromSeconds(0.9), "the 429 was not waited out");
+        Assert.Contains(freshdesk.Requests, r => r.StartsWith("GET /api/v2/tickets?updated_since=2026-01-01T00%3A00%3A00Z", StringComparison.Ordinal) && r.Contains("page=3", StringComparison.Ordinal));
+
+        var bridge = await admin.GetFromJsonAsync<JsonNode>("/api/admin/bridge/freshdesk");
+        Assert.Equal(3, (long)bridge!["linkedTickets"]!);
+        Assert.Equal(2, (long)bridge["linkedAccounts"]!);
+        Assert.Equal(3, (long)bridge["import"]!["tickets"]!);
+
+        var hot = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 11);
+        Assert.Equal("freshdesk-5", (string)hot["accountId"]!);
+        Assert.Equal("high", (string)hot["priority"]!);
+        Assert.Contains((string)hot["status"]!, new[] { "resolved", "closed" });
+        Assert.Equal(FreshdeskFixture.Monday.AddHours(1), DateTimeOffset.Parse((string)hot["firstResponseAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(FreshdeskFixture.Monday.AddHours(7), DateTimeOffset.Parse((string)hot["resolvedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var clocks = hot["sla"]!.AsArray();
+        Assert.False((bool)clocks.Single(c => (string)c!["kind"]! == "first-response")!["breached"]!);
+        Assert.Equal(FreshdeskFixture.Monday.AddHours(7), DateTimeOffset.Parse((string)clocks.Single(c => (string)c!["kind"]! == "resolution")!["metAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task TwoWaySync_RepliesNotesStatusAssignee_NoEchoes_RefusalKeepsFreshdesksError()
+    {
+        var local = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 12);
+        var id = (long)local["id"]!;
+
+        // Platform -> Freshdesk: a public reply as Max (matched to the Freshdesk agent by address) and an internal note.
+        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Restarted the backup job.\nWatching tonight's run.", visibility = "public" });
+        await staff.PostOkAsync($"/api/tickets/{id}/comments", new { body = "Disk is 95% full.", visibility = "internal" });
+        await TestWait.UntilAsync(() => freshdesk.ConversationsOf(12).Count == 3, "the reply and the note in Freshdesk");
+        var written = freshdesk.ConversationsOf(12);
+        Assert.Equal(FreshdeskFixture.Max, (long)written[1]["user_id"]!);
+        Assert.Equal("Restarted the backup job.\nWatching tonight's run.", (string)written[1]["body_text"]!);
+        Assert.False((bool)written[1]["private"]!);
+        Assert.True((bool)written[2]["private"]!);
+
+        // Freshdesk's notification about our own writes brings nothing back.
+        await WebhookAsync(12);
+        await QueueEmptyAsync();
+        Assert.Equal(3, freshdesk.ConversationsOf(12).Count);
+        Assert.Equal(3, await CommentCountAsync(id));
+
+        // Freshdesk -> platform: the requester answers and the agent sets pending.
+        freshdesk.AddConversation(12, FreshdeskFixture.Peter, "Thanks, I will check tomorrow.", incoming: true, isPrivate: false, DateTimeOffset.UtcNow);
+        freshdesk.SetStatus(12, 3, DateTimeOffset.UtcNow);
+        var puts = freshdesk.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal));
+        await WebhookAsync(12);
+        await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => (string)t["status"]! == "pending-client", "Freshdesk's status");
+        await QueueEmptyAsync();
+        Assert.Equal(4, await CommentCountAsync(id));
+        Assert.Equal(puts, freshdesk.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal)));
+
+        // Assignee: the platform assigns Max; Freshdesk's responder becomes Max's agent id.
+        await staff.PostOkAsync($"/api/tickets/{id}/assignment", new { agentId = "max" });
+        await TestWait.UntilAsync(() => freshdesk.Ticket(12)["responder_id"] is JsonValue r && r.GetValue<long>() == FreshdeskFixture.Max, "the responder in Freshdesk");
+
+        // A refusal keeps Freshdesk's validation message on the queue row.
+        freshdesk.Locked[12] = true;
+        await staff.PostOkAsync($"/api/tickets/{id}/status", new { status = "open" });
+        var bridge = await TestWait.UntilAsync(admin, "/api/admin/bridge/freshdesk", b => b["queue"]!.AsArray().Any(q => q!["lastError"] is not null), "the refusal on the queue");
+        Assert.Contains("Validation failed: status: Ticket is locked for editing (invalid_value)", bridge.ToJsonString(), StringComparison.Ordinal);
+        freshdesk.Locked.TryRemove(12, out _);
+    }
+
+    [Fact]
+    public async Task Webhook_WithoutOrWithWrongSecret_401Or403AndNothingQueued()
+    {
+        var http = fixture.Host.CreateClient();
+        var body = """{"freshdesk_webhook":{"ticket_id":"#4242"}}""";
+        using var none = await http.PostAsync("/hooks/freshdesk/", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/hooks/freshdesk/") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        wrong.Headers.Add("X-Webhook-Secret", "freshdesk-shared-secret-WRONG");
+        using var wrongResponse = await http.SendAsync(wrong);
+        Assert.Equal(HttpStatusCode.Forbidden, wrongResponse.StatusCode);
+        using var empty = new HttpRequestMessage(HttpMethod.Post, "/hooks/freshdesk/") { Content = new StringContent("""{"freshdesk_webhook":{}}""", Encoding.UTF8, "application/json") };
+        empty.Headers.Add("X-Webhook-Secret", FreshdeskFixture.Secret);
+        using var emptyResponse = await http.SendAsync(empty);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyResponse.StatusCode);
+
+        var bridge = await admin.GetFromJsonAsync<JsonNode>("/api/admin/bridge/freshdesk");
+        Assert.DoesNotContain(bridge!["queue"]!.AsArray(), q => (string)q!["ref"]! == "4242");
+        Assert.DoesNotContain(freshdesk.Requests, r => r.Contains("/tickets/4242", StringComparison.Ordinal));
+    }
+
+    private async Task WebhookAsync(long ticket)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/hooks/freshdesk/")
+        {
+            Content = new StringContent($$$"""{"freshdesk_webhook":{"ticket_id":"{{{ticket}}}"}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Webhook-Secret", FreshdeskFixture.Secret);
+        using var response = await fixture.Host.CreateClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private Task QueueEmptyAsync() =>
+        TestWait.UntilAsync(admin, "/api/admin/bridge/freshdesk", b => b["queue"]!.AsArray().Count == 0, "the sync queue to empty");
+
+    private async Task<int> CommentCountAsync(long id) =>
+        (await staff.GetFromJsonAsync<JsonArray>($"/api/tickets/{id}/history"))!.Count(h => (string)h!["event"]!["kind"]! == "comment");
+}
