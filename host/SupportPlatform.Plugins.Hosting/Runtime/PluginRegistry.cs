@@ -12,7 +12,7 @@ internal sealed class PluginEntry(PluginInfo info, LoadedPlugin? runtime)
     public LoadedPlugin? Runtime { get; } = runtime;
 }
 
-internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<PluginRegistry> logger) : IPluginRegistry
+internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<PluginRegistry> logger, Microsoft.Extensions.Options.IOptions<PluginHostOptions> options) : IPluginRegistry
 {
     private readonly Lock _lock = new();
     private List<PluginEntry> _entries = [];
@@ -96,14 +96,26 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
             return new(false, default, $"Plugin '{capability.PluginId}' is not loaded.");
         }
 
+        // Every call is bounded: the plugin's token is cancelled after CallTimeout, and WaitAsync answers the caller then
+        // even if the plugin ignores its token (a hung plugin holds its own task, never the module's).
+        var timeout = options.Value.CallTimeout;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
         try
         {
-            var value = await call(capability.Instance, cancellationToken).ConfigureAwait(false);
+            var value = await call(capability.Instance, bounded.Token).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new(true, value, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && bounded.IsCancellationRequested))
+        {
+            // Slow is not broken: the plugin stays loaded; the caller decides whether to retry.
+            var reason = $"{typeof(TCapability).Name} of plugin '{plugin.Id}' did not answer within {timeout.TotalSeconds:0.#} s ({PluginHostOptions.CallTimeoutConfigurationKey}); the call was cancelled.";
+            LogCallTimedOut(logger, plugin.Id, reason);
+            return new(false, default, reason);
         }
         catch (Exception ex)
         {
@@ -131,6 +143,9 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
     }
 
     public void MarkFailed(string pluginId, string reason) => MarkFailed(pluginId, reason, exception: null);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Plugin {PluginId} timed out: {Reason}")]
+    private static partial void LogCallTimedOut(ILogger logger, string pluginId, string reason);
 
     internal void MarkFailed(string pluginId, string reason, Exception? exception)
     {
