@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using SupportPlatform.Faults.Tests.Infrastructure;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
+using Xunit.Abstractions;
 
 namespace SupportPlatform.Faults.Tests;
 
@@ -16,7 +17,7 @@ namespace SupportPlatform.Faults.Tests;
 /// real Dovecot, Alertmanager notifications, signed Twilio call callbacks), killed with SIGKILL in the middle of it and
 /// started again. The senders then do what the real ones do: retry what was not acknowledged (and some of what was).
 /// </summary>
-public sealed class CrashUnderLoadTests
+public sealed class CrashUnderLoadTests(ITestOutputHelper output)
 {
     private const int SlaTickets = 4;
     private const int Mails = 30;
@@ -40,6 +41,7 @@ public sealed class CrashUnderLoadTests
         string agentToken;
         var alertsStart = DateTimeOffset.UtcNow.AddHours(-1);
 
+        output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} start");
         var first = HostProcess.Start(FaultPlatform.Environment(data.Path, postgres, clusterId, dovecot));
         try
         {
@@ -48,6 +50,8 @@ public sealed class CrashUnderLoadTests
             using var staff = FaultPlatform.Client(first, agentToken);
             await FaultPlatform.DefineAsync(staff);
             await FaultPlatform.SetAgentOnDutyAsync(staff, "alice");
+
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} ready and defined");
 
             // Deadlines that will fall due while the host is down: critical tickets owed a first response in one minute.
             for (var i = 0; i < SlaTickets; i++)
@@ -127,7 +131,7 @@ public sealed class CrashUnderLoadTests
             async Task Killer()
             {
                 await dovecot.DeliverManyAsync(Enumerable.Range(Mails / 2, Mails / 2).Select(Mail), "user@client.example", "support@test.local");
-                while (clock.Elapsed < TimeSpan.FromSeconds(25) && (tickets.Count < 60 || deliveriesAcked.Count < 30 || callsStep.Count(s => s.Value == 4) < 10))
+                while (clock.Elapsed < TimeSpan.FromSeconds(15) && (tickets.Count < 60 || deliveriesAcked.Count < 30 || callsStep.Count(s => s.Value == 4) < 10))
                 {
                     await Task.Delay(100);
                 }
@@ -144,6 +148,7 @@ public sealed class CrashUnderLoadTests
             await first.DisposeAsync();
         }
 
+        output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} killed: {tickets.Count}/{ticketsTried.Count} tickets, {deliveriesAcked.Count}/{deliveries.Count} notifications, {callsStep.Count(s => s.Value == 4)}/{calls.Count} calls acknowledged");
         Assert.True(tickets.Count >= 20 && deliveriesAcked.Count >= 10 && callsStep.Any(s => s.Value == 4),
             $"too little load acknowledged before the kill: {tickets.Count} tickets, {deliveriesAcked.Count} alert notifications, {callsStep.Count(s => s.Value == 4)} calls");
 
@@ -158,6 +163,7 @@ public sealed class CrashUnderLoadTests
         var restartedAt = DateTimeOffset.UtcNow;
         await using var second = HostProcess.Start(FaultPlatform.Environment(data.Path, postgres, clusterId + "-2", dovecot));
         await second.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} restarted (started at {restartedAt:HH:mm:ss.fff})");
         using var api = FaultPlatform.Client(second, agentToken, TimeSpan.FromSeconds(60));
         using var hooks = FaultPlatform.Client(second, timeout: TimeSpan.FromSeconds(60));
 
@@ -170,6 +176,8 @@ public sealed class CrashUnderLoadTests
             Assert.True(breach.Value.At >= restartedAt, $"breach of {id} recorded at {breach.Value.At:O}, before the restart at {restartedAt:O}");
             Assert.NotNull(warning);
         }
+
+        output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} deadlines fired");
 
         // Senders retry: tickets with their Idempotency-Key, notifications and callbacks that got no 2xx, and (as
         // Alertmanager and Twilio do) some that did.
@@ -197,6 +205,8 @@ public sealed class CrashUnderLoadTests
                 await FaultPlatform.Ok(await FaultPlatform.PostTwilioAsync(hooks, hook, form));
             }
         }
+
+        output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} senders retried");
 
         // Exactly once: tickets by subject, alerts by their identity, calls by CallSid, mail by subject.
         var ticketCounts = await FaultPlatform.GroupCountAsync(postgres, "SELECT subject, count(*) FROM sp_tickets WHERE subject LIKE 'Load ticket %' GROUP BY subject");

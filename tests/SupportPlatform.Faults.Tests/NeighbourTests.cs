@@ -40,6 +40,7 @@ public sealed class HangingPluginTests : IAsyncLifetime
     {
         using var client = host.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(30);
+        (await client.PostAsync("/hooks/fixture-hanging/other", new StringContent("x"))).EnsureSuccessStatusCode(); // warm
         var clock = Stopwatch.StartNew();
         var hang = client.PostAsync("/hooks/fixture-hanging/hang", new StringContent("x"));
         var wait = client.PostAsync("/hooks/fixture-hanging/wait", new StringContent("x"));
@@ -55,7 +56,7 @@ public sealed class HangingPluginTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"other requests waited {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.9), $"other requests waited {clock.Elapsed}");
 
         using var hung = await hang;
         var elapsed = clock.Elapsed;

@@ -129,7 +129,9 @@ internal static class FaultPlatform
             throw new InvalidOperationException($"{(int)response.StatusCode} {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {body}");
         }
 
-        return body.Length == 0 ? new JsonObject() : JsonNode.Parse(body)!;
+        return response.Content.Headers.ContentType?.MediaType is { } type && type.Contains("json", StringComparison.Ordinal) && body.Length > 0
+            ? JsonNode.Parse(body)!
+            : JsonValue.Create(body);
     }
 
     /// <summary>One Alertmanager notification (webhook version 4) carrying <paramref name="alerts"/>.</summary>
