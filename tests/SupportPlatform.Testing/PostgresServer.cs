@@ -52,9 +52,11 @@ public sealed class PostgresServer
 
     /// <summary>
     /// A throwaway server of its own (never <c>SP_TEST_POSTGRES</c>) that a test may stop and start again
-    /// (<see cref="StopAsync"/>, <see cref="StartAgainAsync"/>) without disturbing other tests.
+    /// (<see cref="StopAsync"/>, <see cref="StartAgainAsync"/>) without disturbing other tests. It keeps PostgreSQL's
+    /// durable defaults, like <see cref="CreateDurable"/>: with <c>synchronous_commit=off</c> an immediate stop (a crash
+    /// of the database) loses the last commits, which a real server does not.
     /// </summary>
-    public static PostgresServer CreateOwn() => new(durable: false, own: true);
+    public static PostgresServer CreateOwn() => new(durable: true, own: true);
 
     /// <summary>Stops the server at once (<c>pg_ctl stop -m immediate</c>: connections are cut, as in a crash of the database).</summary>
     public async Task StopAsync()
