@@ -80,6 +80,21 @@ public sealed class HangingPluginTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BackgroundService_RunsPastTheCallTimeout()
+    {
+        using var client = host.CreateClient();
+        async Task<string[]> TicksAsync() => (await (await client.PostAsync("/hooks/fixture-hanging/ticks", new StringContent("x"))).Content.ReadAsStringAsync()).Split(' ');
+        await Eventually.TrueAsync(async () => int.Parse((await TicksAsync())[0], System.Globalization.CultureInfo.InvariantCulture) > 0, "the background service ticks", 20);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // twice the call timeout
+        var first = await TicksAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var second = await TicksAsync();
+        Assert.Equal("running", second[1]);
+        Assert.True(int.Parse(second[0], System.Globalization.CultureInfo.InvariantCulture) > int.Parse(first[0], System.Globalization.CultureInfo.InvariantCulture), "the background service stopped ticking");
+        Assert.Equal(PluginStatus.Loaded, host.Services.GetRequiredService<IPluginRegistry>().Find("fixture-hanging")!.Status);
+    }
+
+    [Fact]
     public async Task HangingCapability_TryInvokeAsync_ReturnsAFailureInTime_PluginStaysLoaded()
     {
         var registry = host.Services.GetRequiredService<IPluginRegistry>();

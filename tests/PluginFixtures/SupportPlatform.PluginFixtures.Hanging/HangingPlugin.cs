@@ -7,8 +7,38 @@ namespace SupportPlatform.PluginFixtures.Hanging;
 /// <summary>A plugin whose webhook hangs, to prove that the host bounds every call into a plugin.</summary>
 public sealed class HangingPlugin : IPlugin
 {
-    public void ConfigureServices(IServiceCollection services, PluginContext context) =>
+    public void ConfigureServices(IServiceCollection services, PluginContext context)
+    {
         services.AddSingleton<IWebhookHandler, HangingHandler>();
+        services.AddSingleton<IPluginBackgroundService, Ticker>();
+    }
+}
+
+/// <summary>
+/// A background service that runs for the plugin's lifetime: the call timeout must never stop it. <c>/ticks</c> says how
+/// often it ticked and whether it was cancelled.
+/// </summary>
+public sealed class Ticker : IPluginBackgroundService
+{
+    internal static int Ticks;
+    internal static volatile bool Cancelled;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(100, cancellationToken);
+                Interlocked.Increment(ref Ticks);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Cancelled = true;
+            throw;
+        }
+    }
 }
 
 /// <summary>
@@ -40,6 +70,8 @@ public sealed class HangingHandler : IWebhookHandler
                 }
 
                 return WebhookResponse.Text(200, "never");
+            case "/ticks":
+                return WebhookResponse.Text(200, $"{Volatile.Read(ref Ticker.Ticks)} {(Ticker.Cancelled ? "cancelled" : "running")}");
             case "/cancelled":
                 return WebhookResponse.Text(200, Volatile.Read(ref cancelled).ToString(System.Globalization.CultureInfo.InvariantCulture));
             default:
