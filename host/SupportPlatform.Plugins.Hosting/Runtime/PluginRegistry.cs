@@ -129,7 +129,9 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
         }
         catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && bounded.IsCancellationRequested))
         {
-            // Slow is not broken: the plugin stays loaded; the caller decides whether to retry.
+            // Slow is not broken: the plugin stays loaded; the caller decides whether to retry. WaitAsync may give up a
+            // moment before CancelAfter fires: cancel now, before the source is disposed, so the plugin is told to stop.
+            await bounded.CancelAsync().ConfigureAwait(false);
             var reason = $"{typeof(TCapability).Name} of plugin '{plugin.Id}' did not answer within {timeout.TotalSeconds:0.#} s ({PluginHostOptions.CallTimeoutConfigurationKey}); the call was cancelled.";
             LogCallTimedOut(logger, plugin.Id, reason);
             return new(false, default, reason);

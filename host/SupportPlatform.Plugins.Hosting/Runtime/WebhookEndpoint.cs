@@ -98,6 +98,9 @@ internal static partial class WebhookEndpoint
         }
         catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && bounded.IsCancellationRequested))
         {
+            // WaitAsync may give up a moment before CancelAfter fires: cancel now, before the source is disposed, so the
+            // plugin is always told to stop.
+            await bounded.CancelAsync();
             LogHandlerTimedOut(logger, handler.PluginId, webhookRequest.Method, relative, timeout.TotalSeconds);
             http.Response.Headers.RetryAfter = "5";
             await Results.Problem(
