@@ -38,6 +38,16 @@ public sealed class PluginHostOptions
     /// <summary>The largest webhook request body the host reads, in bytes (default 1 MiB); larger requests get 413.</summary>
     public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>The configuration key read for <see cref="CallTimeout"/>.</summary>
+    public const string CallTimeoutConfigurationKey = "SupportPlatform:Plugins:CallTimeout";
+
+    /// <summary>
+    /// How long one call into a plugin (a webhook request, a call through <c>IPluginRegistry.TryInvokeAsync</c>) may take
+    /// (default 30 s). Then its cancellation token is cancelled and the caller gets an answer at once, even when the
+    /// plugin ignores the token: a webhook 503 (the sender retries), a failed call result.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long one plugin's health check may take before it is reported as timed out.</summary>
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

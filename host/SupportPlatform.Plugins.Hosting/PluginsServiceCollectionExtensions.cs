@@ -52,6 +52,14 @@ public static class PluginsServiceCollectionExtensions
                             [$"{PluginHostOptions.MaxWebhookBodyBytesConfigurationKey} is '{maxBody}': set a whole number of bytes, at least 1."]);
                 }
 
+                if (configuration[PluginHostOptions.CallTimeoutConfigurationKey] is { Length: > 0 } callTimeout)
+                {
+                    options.CallTimeout = TimeSpan.TryParse(callTimeout, System.Globalization.CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero
+                        ? timeout
+                        : throw new OptionsValidationException(PluginHostOptions.CallTimeoutConfigurationKey, typeof(PluginHostOptions),
+                            [$"{PluginHostOptions.CallTimeoutConfigurationKey} is '{callTimeout}': set a positive time span such as 00:00:30."]);
+                }
+
                 if (string.IsNullOrWhiteSpace(options.PluginDataPath) && !string.IsNullOrWhiteSpace(options.PluginsPath))
                 {
                     options.PluginDataPath = options.DataFolder is { Length: > 0 } data
@@ -68,6 +76,9 @@ public static class PluginsServiceCollectionExtensions
             .Validate(
                 static options => options.MaxWebhookBodyBytes > 0,
                 "PluginHostOptions.MaxWebhookBodyBytes must be positive.")
+            .Validate(
+                static options => options.CallTimeout > TimeSpan.Zero,
+                "PluginHostOptions.CallTimeout must be positive.")
             .Validate(
                 static options => options.HealthCheckTimeout > TimeSpan.Zero,
                 "PluginHostOptions.HealthCheckTimeout must be positive.")

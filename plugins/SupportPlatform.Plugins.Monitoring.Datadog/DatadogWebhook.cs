@@ -34,7 +34,9 @@ internal sealed partial class DatadogWebhook(DatadogSettings settings, IMonitori
         {
             alert = Parse(request.Body, request.ReceivedAt);
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        // InvalidOperationException: a string member that is not valid UTF-8 (JsonElement.GetString cannot transcode it);
+        // found by the fuzz pass in tests/SupportPlatform.Faults.Tests, where it used to surface as a 500.
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
             return WebhookResponse.Text(400, "Not a Datadog webhook payload this receiver reads: " + ex.Message);
         }

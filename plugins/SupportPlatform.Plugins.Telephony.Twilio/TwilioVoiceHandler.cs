@@ -39,6 +39,13 @@ internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelep
         {
             return await HandleVerifiedAsync(request, cancellationToken);
         }
+        catch (ArgumentException ex)
+        {
+            // The platform refused the values themselves (a CallSid with control characters, say): a retry cannot help, so
+            // 400 and not 503. Found by the fuzz pass in tests/SupportPlatform.Faults.Tests (it used to be retried for ever).
+            LogRefused(logger, request.Path, ex.Message);
+            return WebhookResponse.Text(400, "The callback carries values no Twilio callback has: " + ex.Message);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Found by the SDK conformance kit: an unavailable phone module used to surface as an unhandled exception (500).
@@ -46,6 +53,9 @@ internal sealed partial class TwilioVoiceHandler(TwilioSettings settings, ITelep
             return WebhookResponse.Text(503, "The call event could not be stored; retry.");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A Twilio callback to {Path} was refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A Twilio callback to {Path} could not be stored; Twilio will retry")]
     private static partial void LogNotStored(ILogger logger, Exception exception, string path);

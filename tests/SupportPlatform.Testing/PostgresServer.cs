@@ -31,8 +31,12 @@ public sealed class PostgresServer
     private readonly Lazy<Task<string>> _adminConnectionString;
     private int _databaseCounter;
 
-    private PostgresServer(bool durable)
+    private readonly bool _own;
+    private (string Bin, string Data, string Folder, string Options, bool AsPostgres)? _control;
+
+    private PostgresServer(bool durable, bool own = false)
     {
+        _own = own;
         _adminConnectionString = new Lazy<Task<string>>(() => Task.Run(() => StartAsync(durable)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -45,6 +49,31 @@ public sealed class PostgresServer
     /// is removed when the process exits, like <see cref="Shared"/>.
     /// </summary>
     public static PostgresServer CreateDurable() => new(durable: true);
+
+    /// <summary>
+    /// A throwaway server of its own (never <c>SP_TEST_POSTGRES</c>) that a test may stop and start again
+    /// (<see cref="StopAsync"/>, <see cref="StartAgainAsync"/>) without disturbing other tests. It keeps PostgreSQL's
+    /// durable defaults, like <see cref="CreateDurable"/>: with <c>synchronous_commit=off</c> an immediate stop (a crash
+    /// of the database) loses the last commits, which a real server does not.
+    /// </summary>
+    public static PostgresServer CreateOwn() => new(durable: true, own: true);
+
+    /// <summary>Stops the server at once (<c>pg_ctl stop -m immediate</c>: connections are cut, as in a crash of the database).</summary>
+    public async Task StopAsync()
+    {
+        await GetAdminConnectionStringAsync().ConfigureAwait(false);
+        var control = _control ?? throw new InvalidOperationException("Only a server of this process (CreateOwn) can be stopped.");
+        await RunAsync(Path.Combine(control.Bin, "pg_ctl"), ["-D", control.Data, "-m", "immediate", "-w", "stop"], control.AsPostgres).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port with the same data.</summary>
+    public async Task StartAgainAsync()
+    {
+        var control = _control ?? throw new InvalidOperationException("Only a server of this process (CreateOwn) can be started again.");
+        await RunAsync(Path.Combine(control.Bin, "pg_ctl"),
+            ["-D", control.Data, "-l", Path.Combine(control.Folder, "server.log"), "-w", "-t", "60", "-o", control.Options, "start"],
+            control.AsPostgres).ConfigureAwait(false);
+    }
 
     /// <summary>Connection string of a superuser to the <c>postgres</c> database; starts the server if needed.</summary>
     public Task<string> GetAdminConnectionStringAsync() => _adminConnectionString.Value;
@@ -91,10 +120,10 @@ public sealed class PostgresServer
         return head.Length + suffix.Length > 63 ? head[..(63 - suffix.Length)] + suffix : head + suffix;
     }
 
-    private static async Task<string> StartAsync(bool durable)
+    private async Task<string> StartAsync(bool durable)
     {
         var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!durable && !string.IsNullOrWhiteSpace(external))
+        if (!durable && !_own && !string.IsNullOrWhiteSpace(external))
         {
             return external;
         }
@@ -137,6 +166,7 @@ public sealed class PostgresServer
             await RunAsync(Path.Combine(bin, "pg_ctl"),
                 ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "-o", options, "start"],
                 runAsPostgres).ConfigureAwait(false);
+            _control = (bin, data, folder, options, runAsPostgres);
 
             // Clean-up at exit, twice over. The test runner may kill the test process right after the run (vstest does so
             // when the test host does not exit promptly), which can cut a ProcessExit handler short, and a killed process

@@ -45,6 +45,7 @@ internal static class PlatformHost
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         // Always throw on unreadable requests so BadRequestExceptionHandler can say what was wrong (the default outside
         // Development is a bare 400 with no detail).
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -35,7 +35,16 @@ internal sealed partial class PluginHostedService(
     {
         try
         {
-            var outcome = await registry.TryInvokeAsync(capability, static (service, token) => service.RunAsync(token), stopping).ConfigureAwait(false);
+            // A background service runs until its token is cancelled: no call timeout.
+            var outcome = await registry.TryInvokeAsync(
+                capability,
+                static async (service, token) =>
+                {
+                    await service.RunAsync(token).ConfigureAwait(false);
+                    return true;
+                },
+                Timeout.InfiniteTimeSpan,
+                stopping).ConfigureAwait(false);
             if (outcome.Succeeded)
             {
                 LogBackgroundServiceEnded(logger, capability.PluginId, capability.Instance.GetType().Name);

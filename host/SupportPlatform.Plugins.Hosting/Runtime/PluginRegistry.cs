@@ -12,7 +12,7 @@ internal sealed class PluginEntry(PluginInfo info, LoadedPlugin? runtime)
     public LoadedPlugin? Runtime { get; } = runtime;
 }
 
-internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<PluginRegistry> logger) : IPluginRegistry
+internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<PluginRegistry> logger, Microsoft.Extensions.Options.IOptions<PluginHostOptions> options) : IPluginRegistry
 {
     private readonly Lock _lock = new();
     private List<PluginEntry> _entries = [];
@@ -83,9 +83,22 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
         return capabilities;
     }
 
-    public async Task<PluginCallResult<TResult>> TryInvokeAsync<TCapability, TResult>(
+    public Task<PluginCallResult<TResult>> TryInvokeAsync<TCapability, TResult>(
         PluginCapability<TCapability> capability,
         Func<TCapability, CancellationToken, Task<TResult>> call,
+        CancellationToken cancellationToken)
+        where TCapability : class =>
+        TryInvokeAsync(capability, call, options.Value.CallTimeout, cancellationToken);
+
+    /// <summary>
+    /// <see cref="TryInvokeAsync{TCapability, TResult}(PluginCapability{TCapability}, Func{TCapability, CancellationToken, Task{TResult}}, CancellationToken)"/>
+    /// with a timeout of its own; <see cref="Timeout.InfiniteTimeSpan"/> for calls that run for the plugin's lifetime
+    /// (background services, which end when their token is cancelled).
+    /// </summary>
+    internal async Task<PluginCallResult<TResult>> TryInvokeAsync<TCapability, TResult>(
+        PluginCapability<TCapability> capability,
+        Func<TCapability, CancellationToken, Task<TResult>> call,
+        TimeSpan timeout,
         CancellationToken cancellationToken)
         where TCapability : class
     {
@@ -96,10 +109,48 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
             return new(false, default, $"Plugin '{capability.PluginId}' is not loaded.");
         }
 
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return await InvokeAsync(plugin, capability, call, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Every other call is bounded: the plugin's token is cancelled after the timeout, and WaitAsync answers the caller
+        // then even if the plugin ignores its token (a hung plugin holds its own task, never the module's).
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
         try
         {
-            var value = await call(capability.Instance, cancellationToken).ConfigureAwait(false);
+            var value = await call(capability.Instance, bounded.Token).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new(true, value, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && bounded.IsCancellationRequested))
+        {
+            // Slow is not broken: the plugin stays loaded; the caller decides whether to retry. WaitAsync may give up a
+            // moment before CancelAfter fires: cancel now, before the source is disposed, so the plugin is told to stop.
+            await bounded.CancelAsync().ConfigureAwait(false);
+            var reason = $"{typeof(TCapability).Name} of plugin '{plugin.Id}' did not answer within {timeout.TotalSeconds:0.#} s ({PluginHostOptions.CallTimeoutConfigurationKey}); the call was cancelled.";
+            LogCallTimedOut(logger, plugin.Id, reason);
+            return new(false, default, reason);
+        }
+        catch (Exception ex)
+        {
+            var reason = Describe(typeof(TCapability).Name, ex);
+            MarkFailed(plugin.Id, reason, ex);
+            return new(false, default, reason);
+        }
+    }
+
+    private async Task<PluginCallResult<TResult>> InvokeAsync<TCapability, TResult>(
+        PluginInfo plugin, PluginCapability<TCapability> capability, Func<TCapability, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+        where TCapability : class
+    {
+        try
+        {
+            return new(true, await call(capability.Instance, cancellationToken).ConfigureAwait(false), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -131,6 +182,9 @@ internal sealed partial class PluginRegistry(TimeProvider timeProvider, ILogger<
     }
 
     public void MarkFailed(string pluginId, string reason) => MarkFailed(pluginId, reason, exception: null);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Plugin {PluginId} timed out: {Reason}")]
+    private static partial void LogCallTimedOut(ILogger logger, string pluginId, string reason);
 
     internal void MarkFailed(string pluginId, string reason, Exception? exception)
     {

@@ -84,12 +84,40 @@ internal static partial class WebhookEndpoint
         };
 
         WebhookResponse response;
+        var timeout = options.CallTimeout;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        bounded.CancelAfter(timeout);
         try
         {
-            response = await handler.Instance.HandleAsync(webhookRequest, http.RequestAborted);
+            // WaitAsync: the answer goes out after CallTimeout even when the handler ignores its cancelled token.
+            response = await handler.Instance.HandleAsync(webhookRequest, bounded.Token).WaitAsync(timeout, http.RequestAborted);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+            return;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && bounded.IsCancellationRequested))
+        {
+            // WaitAsync may give up a moment before CancelAfter fires: cancel now, before the source is disposed, so the
+            // plugin is always told to stop.
+            await bounded.CancelAsync();
+            LogHandlerTimedOut(logger, handler.PluginId, webhookRequest.Method, relative, timeout.TotalSeconds);
+            http.Response.Headers.RetryAfter = "5";
+            await Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The webhook timed out",
+                detail: $"The plugin '{handler.PluginId}' did not answer {webhookRequest.Method} {relative} within {timeout.TotalSeconds:0.#} s (setting {PluginHostOptions.CallTimeoutConfigurationKey}); nothing is confirmed stored, retry.").ExecuteAsync(http);
+            return;
+        }
+        catch (Exception ex) when (IsDatabaseUnavailable(ex))
+        {
+            // The plugin let a database outage through: the sender must retry, as with any other 503.
+            LogHandlerFailed(logger, ex, handler.PluginId, webhookRequest.Method, relative);
+            http.Response.Headers.RetryAfter = "5";
+            await Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The database is not available",
+                detail: $"The plugin '{handler.PluginId}' could not store {webhookRequest.Method} {relative}: the database did not answer; nothing is confirmed stored, retry.").ExecuteAsync(http);
             return;
         }
         catch (Exception ex)
@@ -150,6 +178,22 @@ internal static partial class WebhookEndpoint
     private static Dictionary<string, IReadOnlyList<string>> ParseForm(byte[] body) =>
         QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body))
             .ToDictionary(f => f.Key, f => (IReadOnlyList<string>)[.. f.Value.Select(v => v ?? string.Empty)], StringComparer.Ordinal);
+
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Plugin {PluginId} did not answer webhook {Method} {Path} within {Seconds} s")]
+    private static partial void LogHandlerTimedOut(ILogger logger, string pluginId, string method, string path, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Plugin {PluginId} threw while handling webhook {Method} {Path}")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string pluginId, string method, string path);

@@ -43,5 +43,8 @@ internal sealed class SmtpOptions
     /// <summary>Accept a server certificate that does not validate (a self-signed relay on the LAN). Off by default.</summary>
     public bool AcceptAnyCertificate { get; set; }
 
+    /// <summary>Longest wait for the SMTP server on one step (connect, greeting, each command, the message); a slower server is retried later.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public bool Configured => !string.IsNullOrWhiteSpace(Host);
 }

@@ -29,6 +29,11 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             errors.Add($"{Prefix}Smtp:Port: {options.Smtp.Port} is not a TCP port (1-65535).");
         }
 
+        if (options.Smtp.Timeout <= TimeSpan.Zero || options.Smtp.Timeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{Prefix}Smtp:Timeout: {options.Smtp.Timeout} must be more than zero and at most 00:01:00 (a message is leased for 2 minutes while it is sent).");
+        }
+
         if (options.Smtp.Password is { Length: > 0 } && string.IsNullOrEmpty(options.Smtp.UserName))
         {
             errors.Add($"{Prefix}Smtp:UserName: required when a password is set.");

@@ -88,7 +88,11 @@ internal sealed class MailDispatcher(
         }
 
         var settings = options.CurrentValue;
-        using var smtp = new SmtpClient();
+        // Every wait on the server is bounded (MailKit's default is 2 minutes, as long as the lease): a stalled server
+        // costs one timeout per pass, and the pass stops before the lease runs out, so no other node sends the same
+        // message while this one still might.
+        using var smtp = new SmtpClient { Timeout = (int)settings.Smtp.Timeout.TotalMilliseconds };
+        var leasedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (settings.Smtp.AcceptAnyCertificate)
@@ -115,6 +119,11 @@ internal sealed class MailDispatcher(
 
         foreach (var row in due)
         {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(leasedAt) > Lease - (settings.Smtp.Timeout * 2))
+            {
+                break; // the rest keep their lease until it ends, then any node sends them
+            }
+
             try
             {
                 await smtp.SendAsync(ToMime(row, settings), cancellationToken);
