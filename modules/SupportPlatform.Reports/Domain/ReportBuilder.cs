@@ -171,7 +171,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         foreach (var c in compliance.Where(c => c.CompliancePercent < ComplianceFloor))
         {
             insights.Add(new Insight("sla-compliance",
-                $"SLA compliance for {c.Priority} tickets was {Pct(c.CompliancePercent!.Value)} ({c.Tickets - c.Breached} of {c.Tickets} without a breach)",
+                $"SLA compliance for {c.Priority} tickets was {Pct(c.CompliancePercent!.Value, 2)} ({c.Tickets - c.Breached} of {c.Tickets} without a breach)",
                 $"Review staffing and routing for {c.Priority} tickets; the breaches are listed above.",
                 Numbers(("tickets", c.Tickets.ToString(CultureInfo.InvariantCulture)), ("breached", c.Breached.ToString(CultureInfo.InvariantCulture)))));
         }
