@@ -81,7 +81,7 @@ public abstract class DeliveryTests(DeliveryFixture fixture)
         var file = Path.Combine(folder, "report.html.sbn");
         try
         {
-            await File.WriteAllTextAsync(file, "<html>\n<body>\n{{ for x in }}\n</body>\n");
+            await File.WriteAllTextAsync(file, "<html>\n<body>\n{{ end }}\n</body>\n");
             var parse = await ReportFixture.Json(await fixture.Staff.PostAsync("/api/reports/accounts/globex/monthly/2026-10/send", null), 422);
             Assert.Equal("template-error", (string)parse["code"]!);
             Assert.Equal(file, (string)parse["file"]!);

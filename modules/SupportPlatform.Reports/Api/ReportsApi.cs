@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SupportPlatform.Core.Security;
+using SupportPlatform.Reports.Contracts;
 using SupportPlatform.Reports.Data;
 using SupportPlatform.Reports.Delivery;
 using SupportPlatform.Reports.Documents;

@@ -1,19 +1,11 @@
 using Microsoft.Extensions.Logging;
 using NodaTime;
+using SupportPlatform.Reports.Contracts;
 using SupportPlatform.Reports.Data;
 using SupportPlatform.Reports.Domain;
 using SupportPlatform.Scheduling.Contracts;
 
 namespace SupportPlatform.Reports.Delivery;
-
-/// <summary>The report schedule of one account (key: <c>rs-{account id}</c>).</summary>
-[Alias("sp.reports.schedule")]
-public interface IReportScheduleGrain : IGrainWithStringKey, IDeadlineTarget
-{
-    /// <summary>Re-reads the account's report settings and (re)schedules or cancels its weekly and monthly sends.</summary>
-    [Alias("reschedule")]
-    Task Reschedule();
-}
 
 /// <summary>
 /// Keeps an account's next weekly and monthly sends as durable deadlines of the scheduling module (ids

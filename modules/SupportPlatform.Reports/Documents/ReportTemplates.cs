@@ -41,7 +41,7 @@ internal sealed class ReportTemplates(PlatformPaths paths)
     public string Render(string? accountId, string name, object model)
     {
         var (file, template) = Load(accountId, name);
-        var context = new TemplateContext { StrictVariables = true, LoopLimit = 100_000, MemberRenamer = StandardMemberRenamer.Default };
+        var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 100_000, MemberRenamer = StandardMemberRenamer.Default };
         var globals = new ScriptObject();
         globals.Import(typeof(ReportFunctions), renamer: StandardMemberRenamer.Default);
         globals.Import(model, renamer: StandardMemberRenamer.Default);

@@ -413,11 +413,11 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var last = new LocalDate(period.LastDay.Year, period.LastDay.Month, 1);
         var months = new[] { last.PlusMonths(-2), last.PlusMonths(-1), last }.Select(m => m.ToString("yyyy-MM", CultureInfo.InvariantCulture)).ToArray();
         var usage = (await connection.QueryAsync<UsageRow>(new CommandDefinition(
-            "SELECT period, started_at_ms, counted_minutes FROM sp_allowance_usage WHERE account_id = @a AND period IN @months ORDER BY started_at_ms",
-            new { a = account.Id, months }, cancellationToken: ct))).ToList();
+            "SELECT period, started_at_ms, counted_minutes FROM sp_allowance_usage WHERE account_id = @a AND period >= @first AND period <= @last ORDER BY started_at_ms",
+            new { a = account.Id, first = months[0], last = months[^1] }, cancellationToken: ct))).ToList();
         var allowances = (await connection.QueryAsync<AllowancePeriodRow>(new CommandDefinition(
-            "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period IN @months",
-            new { a = account.Id, months }, cancellationToken: ct))).ToDictionary(r => r.Period, r => r.Allowance_Minutes, StringComparer.Ordinal);
+            "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period >= @first AND period <= @last",
+            new { a = account.Id, first = months[0], last = months[^1] }, cancellationToken: ct))).ToDictionary(r => r.Period, r => r.Allowance_Minutes, StringComparer.Ordinal);
         var result = new List<(string, int?)>();
         foreach (var month in months)
         {
@@ -458,8 +458,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
         var labels = months.Select(m => m.Label).ToArray();
         var phone = (await connection.QueryAsync<AllowancePeriodRow>(new CommandDefinition(
-            "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period IN @labels",
-            new { a = account.Id, labels }, cancellationToken: ct))).ToDictionary(r => r.Period, StringComparer.Ordinal);
+            "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period >= @first AND period <= @last",
+            new { a = account.Id, first = labels[0], last = labels[^1] }, cancellationToken: ct))).ToDictionary(r => r.Period, StringComparer.Ordinal);
         var calendar = account.Contract.Calendar;
         var policy = account.Contract.SlaPolicy;
         var result = new List<TrendMonth>();

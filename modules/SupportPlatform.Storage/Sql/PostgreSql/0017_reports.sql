@@ -69,3 +69,6 @@ CREATE INDEX IF NOT EXISTS ix_sp_report_notes_account ON sp_report_notes (accoun
 
 -- Inline images of a message (JSON list of { contentId, mediaType, base64 }), sent as multipart/related.
 ALTER TABLE sp_mail_outbox ADD COLUMN inline_images text NULL;
+
+-- Reports read alerts of an account per period.
+CREATE INDEX IF NOT EXISTS ix_sp_monitor_alerts_system_occurred ON sp_monitor_alerts (system_id, occurred_at_ms);
