@@ -114,7 +114,9 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         }).ToList();
 
         var target = settings.UptimeTargetPercent;
-        var uptime = await UptimeAsync(connection, account.Id, [(period.From, period.To)], target, ct);
+        // Maintenance windows from a year back: the monthly trend covers up to 12 months ending with this one.
+        var monitor = await MonitorDataAsync(connection, account.Id, period.From.AddYears(-1).ToUnixTimeMilliseconds(), t, ct);
+        var uptime = Uptime(monitor, [(period.From, period.To)], target);
         var phone = await PhoneAsync(connection, account, period, ct);
         var work = await additionalWork.GetAsync(account.Id, period.From, period.To, ct);
         var alerts = (await connection.QueryAsync<AlertCountRow>(new CommandDefinition(
@@ -137,7 +139,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, target, ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, target, monitor, ct) : [];
 
         var insights = new List<Insight>();
         foreach (var a in alerts.Where(a => a.Alerts >= RecurringAlertThreshold).OrderByDescending(a => a.Alerts).ThenBy(a => a.Name, StringComparer.Ordinal))
@@ -299,21 +301,36 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         })];
     }
 
-    private static async Task<List<UptimeLine>> UptimeAsync(System.Data.Common.DbConnection connection, string accountId, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> periods, double target, CancellationToken ct)
+    /// <summary>The account's monitored systems with their availability changes and maintenance windows up to <paramref name="end"/>, in three queries.</summary>
+    private static async Task<MonitorData> MonitorDataAsync(System.Data.Common.DbConnection connection, string accountId, long start, long end, CancellationToken ct)
     {
-        var start = periods.Min(p => p.From).ToUnixTimeMilliseconds();
-        var end = periods.Max(p => p.To).ToUnixTimeMilliseconds();
         var systems = (await connection.QueryAsync<SystemRow>(new CommandDefinition(
             "SELECT id, name, created_at_ms FROM sp_monitor_systems WHERE account_id = @a ORDER BY name, id", new { a = accountId }, cancellationToken: ct))).ToList();
-        var lines = new List<UptimeLine>();
-        foreach (var system in systems)
+        if (systems.Count == 0)
         {
-            var changes = (await connection.QueryAsync<ChangeRow>(new CommandDefinition(
-                "SELECT system_id, at_ms, to_state FROM sp_monitor_changes WHERE system_id = @s AND check_name = '*' AND at_ms < @end ORDER BY at_ms, seq",
-                new { s = system.Id, end }, cancellationToken: ct))).ToList();
-            var windows = (await connection.QueryAsync<WindowRow>(new CommandDefinition(
-                "SELECT system_id, starts_at_ms, ends_at_ms FROM sp_monitor_maintenance WHERE system_id = @s AND ends_at_ms > @start AND starts_at_ms < @end",
-                new { s = system.Id, start, end }, cancellationToken: ct))).ToList();
+            return new MonitorData(systems, Array.Empty<ChangeRow>().ToLookup(c => c.System_Id), Array.Empty<WindowRow>().ToLookup(w => w.System_Id));
+        }
+
+        var changes = await connection.QueryAsync<ChangeRow>(new CommandDefinition(
+            """
+            SELECT c.system_id, c.at_ms, c.to_state FROM sp_monitor_changes c JOIN sp_monitor_systems s ON s.id = c.system_id
+            WHERE s.account_id = @a AND c.check_name = '*' AND c.at_ms < @end ORDER BY c.system_id, c.at_ms, c.seq
+            """, new { a = accountId, end }, cancellationToken: ct));
+        var windows = await connection.QueryAsync<WindowRow>(new CommandDefinition(
+            """
+            SELECT m.system_id, m.starts_at_ms, m.ends_at_ms FROM sp_monitor_maintenance m JOIN sp_monitor_systems s ON s.id = m.system_id
+            WHERE s.account_id = @a AND m.ends_at_ms > @start AND m.starts_at_ms < @end
+            """, new { a = accountId, start, end }, cancellationToken: ct));
+        return new MonitorData(systems, changes.ToLookup(c => c.System_Id), windows.ToLookup(w => w.System_Id));
+    }
+
+    private static List<UptimeLine> Uptime(MonitorData data, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> periods, double target)
+    {
+        var lines = new List<UptimeLine>();
+        foreach (var system in data.Systems)
+        {
+            var changes = data.Changes[system.Id].ToList();
+            var windows = data.Windows[system.Id].ToList();
             long measured = 0, down = 0, maintenance = 0;
             foreach (var (pFrom, pTo) in periods)
             {
@@ -334,6 +351,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
 
         return lines;
     }
+
+    private sealed record MonitorData(List<SystemRow> Systems, ILookup<string, ChangeRow> Changes, ILookup<string, WindowRow> Windows);
 
     /// <summary>
     /// Measured, down and maintenance milliseconds of [from, to): down spans come from the system's availability changes
@@ -440,7 +459,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, double target, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, double target, MonitorData monitor, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -470,7 +489,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             var first = DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
                 (policy.For((Priority)x.Priority).RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar)
                     .BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(x.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(x.First_Response_At_Ms!.Value))).ToList());
-            var uptime = await UptimeAsync(connection, account.Id, [(m.From, m.To)], target, ct);
+            var uptime = Uptime(monitor, [(m.From, m.To)], target);
             var measured = uptime.Sum(u => u.MeasuredMinutes);
             phone.TryGetValue(m.Label, out var p);
             result.Add(new TrendMonth(
