@@ -54,19 +54,18 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
     /// <summary>Stops the host and starts a new one on the same data folder and database; the staff client is renewed.</summary>
-    public Task RestartAsync()
+    public async Task RestartAsync()
     {
-        Factory.Dispose();
+        // Awaited disposal: the old host has stopped (silo ports and database released) before the new one starts.
+        await Factory.DisposeAsync();
         Factory = Start();
         Staff = Factory.CreateClient(StaffToken);
-        return Task.CompletedTask;
     }
 
-    public virtual Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
-        Factory.Dispose();
+        await Factory.DisposeAsync();
         Data.Dispose();
-        return Task.CompletedTask;
     }
 
     private PlatformFactory Start()
