@@ -211,6 +211,8 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
         "id" when route.StartsWith("/api/staff", StringComparison.Ordinal) => "walk-staff",
         "id" when route.StartsWith("/api/me/tokens", StringComparison.Ordinal) => fixture.TokenIdA,
         "id" when route.StartsWith("/api/admin/plugins", StringComparison.Ordinal) => "sample",
+        "kind" when route.StartsWith("/api/reports/", StringComparison.Ordinal) => "monthly",
+        "period" when route.StartsWith("/api/reports/", StringComparison.Ordinal) => "2026-10",
         _ when parameter.ParameterPolicies.Any(p => p.Content is "long" or "int") => fixture.TicketA.ToString(System.Globalization.CultureInfo.InvariantCulture),
         _ => WalkFixture.AccountA,
     };

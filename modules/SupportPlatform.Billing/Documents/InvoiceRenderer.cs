@@ -1,19 +1,17 @@
-using System.Diagnostics;
 using System.Globalization;
 using SupportPlatform.Billing.Domain;
 using SupportPlatform.Core;
+using SupportPlatform.Core.Documents;
 using SupportPlatform.Sdk.Billing;
 
 namespace SupportPlatform.Billing.Documents;
 
 /// <summary>
-/// An issued document as HTML (the <c>invoice.html.sbn</c> template) and PDF (the HTML printed by headless Chromium).
+/// An issued document as HTML (the <c>invoice.html.sbn</c> template) and PDF (the HTML printed by headless Chromium, <see cref="ChromiumPdf"/>).
 /// Documents never change, so each PDF is printed once and kept in the data folder (<c>billing/pdf</c>).
 /// </summary>
 internal sealed class InvoiceRenderer(BillingTemplates templates, BillingOptions options, PlatformPaths paths)
 {
-    private static readonly SemaphoreSlim Printing = new(1, 1);
-
     public string Html(BillingDocument d) => templates.Render("invoice.html.sbn", new
     {
         Title = d.Kind == BillingDocumentKind.Invoice ? "Invoice" : "Credit note",
@@ -51,73 +49,21 @@ internal sealed class InvoiceRenderer(BillingTemplates templates, BillingOptions
             return await File.ReadAllBytesAsync(file, ct);
         }
 
-        if (!File.Exists(options.ChromiumPath))
-        {
-            throw new BillingException(503, "pdf-unavailable",
-                $"PDFs are printed with Chromium, which is not installed at {options.ChromiumPath} (apt-get install chromium, or set SupportPlatform:Billing:ChromiumPath). The HTML form is available.");
-        }
-
         Directory.CreateDirectory(folder);
-        var work = Path.Combine(Path.GetTempPath(), "sp-pdf-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(work);
-        await Printing.WaitAsync(ct);
+        byte[] bytes;
         try
         {
-            var html = Path.Combine(work, "document.html");
-            var pdf = Path.Combine(work, "document.pdf");
-            await File.WriteAllTextAsync(html, Html(document), ct);
-            var start = new ProcessStartInfo(options.ChromiumPath)
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-            {
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
-                "--user-data-dir=" + Path.Combine(work, "profile"), "--no-pdf-header-footer", "--print-to-pdf=" + pdf, new Uri(html).AbsoluteUri,
-            })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start) ?? throw new BillingException(503, "pdf-unavailable", "Chromium could not be started.");
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            _ = process.StandardOutput.ReadToEndAsync(ct);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new BillingException(503, "pdf-unavailable", "Chromium did not print the PDF within 60 seconds.");
-            }
-
-            if (!File.Exists(pdf))
-            {
-                throw new BillingException(503, "pdf-unavailable", $"Chromium printed no PDF (exit code {process.ExitCode}): {(await stderr).Trim()[..Math.Min(500, (await stderr).Trim().Length)]}");
-            }
-
-            var bytes = await File.ReadAllBytesAsync(pdf, ct);
-            var temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            await File.WriteAllBytesAsync(temp, bytes, ct);
-            File.Move(temp, file, overwrite: true);
-            return bytes;
+            bytes = await ChromiumPdf.PrintAsync(options.ChromiumPath, Html(document), ct);
         }
-        finally
+        catch (ChromiumPdfException ex)
         {
-            Printing.Release();
-            try
-            {
-                Directory.Delete(work, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            throw new BillingException(503, "pdf-unavailable", ex.Message + " The HTML form is available.");
         }
+
+        var temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        await File.WriteAllBytesAsync(temp, bytes, ct);
+        File.Move(temp, file, overwrite: true);
+        return bytes;
     }
 
     public static string Money(decimal amount, string currency) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture) + " " + currency;

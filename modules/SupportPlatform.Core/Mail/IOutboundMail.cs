@@ -3,7 +3,8 @@ namespace SupportPlatform.Core.Mail;
 /// <summary>
 /// One message the platform sends (a sign-in link, a ticket notification, a report). <see cref="Purpose"/> says why
 /// ("sign-in-link", "ticket-reply"...) for logs and the admin view; <see cref="Headers"/> carries extra headers such as
-/// In-Reply-To. Bodies are already rendered.
+/// In-Reply-To. Bodies are already rendered. <see cref="InlineImages"/> are sent with the HTML body as
+/// multipart/related parts that the HTML names as <c>cid:{ContentId}</c> (report charts).
 /// </summary>
 public sealed record OutboundMail(
     string To,
@@ -11,7 +12,14 @@ public sealed record OutboundMail(
     string TextBody,
     string? HtmlBody,
     string Purpose,
-    IReadOnlyDictionary<string, string>? Headers = null);
+    IReadOnlyDictionary<string, string>? Headers = null,
+    IReadOnlyList<MailInlineImage>? InlineImages = null);
+
+/// <summary>An image shown inside the HTML body of a message, referenced there as <c>cid:{ContentId}</c>.</summary>
+/// <param name="ContentId">The Content-ID without angle brackets, e.g. <c>chart-volume@supportplatform</c>.</param>
+/// <param name="MediaType">The media type, e.g. <c>image/png</c>.</param>
+/// <param name="Content">The image's bytes.</param>
+public sealed record MailInlineImage(string ContentId, string MediaType, byte[] Content);
 
 /// <summary>
 /// The durable outbox of outgoing mail: once <see cref="EnqueueAsync(OutboundMail, CancellationToken)"/> returns, the

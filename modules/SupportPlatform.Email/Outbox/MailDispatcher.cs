@@ -76,7 +76,7 @@ internal sealed class MailDispatcher(
                              WHERE status = 'pending' AND next_attempt_at_ms <= @now AND (lease_until_ms IS NULL OR lease_until_ms < @now)
                              ORDER BY next_attempt_at_ms LIMIT @limit)
                   AND (lease_until_ms IS NULL OR lease_until_ms < @now)
-                RETURNING id, message_id, to_address, subject, text_body, html_body, headers, attempts, created_at_ms
+                RETURNING id, message_id, to_address, subject, text_body, html_body, headers, attempts, created_at_ms, inline_images
                 """,
                 new { now, lease = now + (long)Lease.TotalMilliseconds, limit = PerPass },
                 cancellationToken: cancellationToken))).ToList();
@@ -211,6 +211,13 @@ internal sealed class MailDispatcher(
         }
 
         var body = new BodyBuilder { TextBody = row.Text_Body, HtmlBody = row.Html_Body };
+        foreach (var image in row.Inline_Images is { } inline ? JsonSerializer.Deserialize<List<StoredInlineImage>>(inline)! : [])
+        {
+            // LinkedResources of an HTML body become multipart/related parts, which the HTML names as cid:<ContentId>.
+            var part = body.LinkedResources.Add(image.ContentId, Convert.FromBase64String(image.Base64), ContentType.Parse(image.MediaType));
+            part.ContentId = image.ContentId;
+        }
+
         message.Body = body.ToMessageBody();
         return message;
     }
@@ -227,5 +234,6 @@ internal sealed class MailDispatcher(
         public string? Headers { get; set; }
         public int Attempts { get; set; }
         public long Created_At_Ms { get; set; }
+        public string? Inline_Images { get; set; }
     }
 }

@@ -43,14 +43,23 @@ internal sealed class MailOutbox(IDatabase database, TimeProvider clock, MailSig
             throw new ArgumentException("A message needs a one-line subject.", nameof(mail));
         }
 
+        foreach (var image in mail.InlineImages ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(image.ContentId) || image.ContentId.Any(c => c is '<' or '>' or ' ' or '\r' or '\n')
+                || !MimeKit.ContentType.TryParse(image.MediaType, out _) || image.Content is not { Length: > 0 })
+            {
+                throw new ArgumentException($"Inline image '{image.ContentId}' needs a Content-ID without brackets or spaces, a media type and content.", nameof(mail));
+            }
+        }
+
         var id = Guid.NewGuid().ToString("N");
         var messageId = mail.Headers?.GetValueOrDefault("Message-ID")?.Trim('<', '>') ?? MimeUtils.GenerateMessageId("supportplatform.local");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO sp_mail_outbox (id, message_id, to_address, subject, text_body, html_body, purpose, headers, status, attempts,
-                next_attempt_at_ms, created_at_ms)
-            VALUES (@id, @message_id, @to, @subject, @text, @html, @purpose, @headers, 'pending', 0, @now, @now)
+                next_attempt_at_ms, created_at_ms, inline_images)
+            VALUES (@id, @message_id, @to, @subject, @text, @html, @purpose, @headers, 'pending', 0, @now, @now, @inline)
             """,
             new
             {
@@ -63,12 +72,18 @@ internal sealed class MailOutbox(IDatabase database, TimeProvider clock, MailSig
                 purpose = mail.Purpose,
                 headers = mail.Headers is { Count: > 0 } h ? JsonSerializer.Serialize(h) : null,
                 now,
+                inline = mail.InlineImages is { Count: > 0 } images
+                    ? JsonSerializer.Serialize(images.Select(i => new StoredInlineImage(i.ContentId, i.MediaType, Convert.ToBase64String(i.Content))))
+                    : null,
             },
             transaction,
             cancellationToken: cancellationToken));
         return id;
     }
 }
+
+/// <summary>An inline image as stored in <c>sp_mail_outbox.inline_images</c> (JSON).</summary>
+internal sealed record StoredInlineImage(string ContentId, string MediaType, string Base64);
 
 /// <summary>Wakes the dispatcher when a message was stored, so delivery does not wait for the next poll.</summary>
 internal sealed class MailSignal

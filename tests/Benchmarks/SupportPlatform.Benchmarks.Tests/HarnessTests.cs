@@ -70,4 +70,18 @@ public sealed class HarnessTests
         Assert.Contains(results, r => r.Workload.Contains("PostgreSQL", StringComparison.Ordinal) && r.AbsoluteTarget == 200);
         Assert.All(results, r => Assert.True(r.Figure > 0 && r.Details["queries_with_results"] != "0%", $"{r.Workload}: {r.Figure} ms, {r.Details["queries_with_results"]} with results"));
     }
+
+    [Fact]
+    public async Task MonthlyReport_SmallMonth_BuildsTheReportOfEveryTicket()
+    {
+        var admin = await PostgresServer.Shared.GetAdminConnectionStringAsync();
+        var context = new BenchContext(RunSize.Quick, admin, new Dictionary<string, WorkloadResult>(), TextWriter.Null);
+
+        var result = Assert.Single(await new MonthlyReportWorkload(tickets: 2_000, alerts: 5_000).RunAsync(context, CancellationToken.None));
+
+        Assert.Equal(2_000, result.AbsoluteTarget);
+        Assert.Equal("2000", result.Details["opened"]);
+        Assert.True(int.Parse(result.Details["breaches"], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.True(result.Figure > 0);
+    }
 }
