@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Billing.Contracts;
+using SupportPlatform.Storage.Contracts;
 using static SupportPlatform.Billing.Tests.BillingFixture;
 
 namespace SupportPlatform.Billing.Tests;
@@ -112,21 +113,6 @@ public abstract class BillingFlowTests(BillingFixture host)
 
         Assert.Equal("invalid-link", (string)problem["code"]!);
         Assert.Equal("sent", (string)(await Json(await Staff.GetAsync($"/api/billing/estimates/{id}"), 200))["status"]!);
-    }
-
-    [Fact]
-    public async Task ApprovalLink_Expired_Refused()
-    {
-        var id = await host.SentEstimateAsync();
-        var link = await host.ApprovalLinkAsync(id, 1);
-        host.Clock.Advance(TimeSpan.FromDays(15)); // links last 14 days
-
-        var problem = await Json(await host.Anonymous.PostAsJsonAsync(link, new { decision = "approve" }), 410);
-        var page = await host.Anonymous.GetAsync(link);
-
-        Assert.Equal("link-expired", (string)problem["code"]!);
-        Assert.Equal(410, (int)page.StatusCode);
-        Assert.Contains("expired", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -314,3 +300,35 @@ public abstract class BillingFlowTests(BillingFixture host)
 public sealed class SqliteBillingFlowTests(SqliteBilling host) : BillingFlowTests(host), IClassFixture<SqliteBilling>;
 
 public sealed class PostgreSqlBillingFlowTests(PostgreSqlBilling host) : BillingFlowTests(host), IClassFixture<PostgreSqlBilling>;
+
+/// <summary>
+/// The approval link's expiry, on a host of its own: the test moves the fake clock 15 days in one step, and on
+/// PostgreSQL the next test on the same host twice waited 30 s for a database connection and got 503 (once under load,
+/// once on an idle machine). Why a jump of the host's clock starves its connections is not found yet; until it is,
+/// the jump stays away from the other tests.
+/// </summary>
+public abstract class ApprovalExpiryTests(BillingFixture host)
+{
+    [Fact]
+    public async Task ApprovalLink_Expired_Refused()
+    {
+        var id = await host.SentEstimateAsync();
+        var link = await host.ApprovalLinkAsync(id, 1);
+        host.Clock.Advance(TimeSpan.FromDays(15)); // links last 14 days
+
+        var problem = await Json(await host.Anonymous.PostAsJsonAsync(link, new { decision = "approve" }), 410);
+        var page = await host.Anonymous.GetAsync(link);
+
+        Assert.Equal("link-expired", (string)problem["code"]!);
+        Assert.Equal(410, (int)page.StatusCode);
+        Assert.Contains("expired", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
+
+public sealed class SqliteBillingClockJump() : BillingFixture(DatabaseProvider.Sqlite);
+
+public sealed class PostgreSqlBillingClockJump() : BillingFixture(DatabaseProvider.PostgreSql);
+
+public sealed class SqliteApprovalExpiryTests(SqliteBillingClockJump host) : ApprovalExpiryTests(host), IClassFixture<SqliteBillingClockJump>;
+
+public sealed class PostgreSqlApprovalExpiryTests(PostgreSqlBillingClockJump host) : ApprovalExpiryTests(host), IClassFixture<PostgreSqlBillingClockJump>;
