@@ -33,6 +33,17 @@ public sealed class DatabaseRestartTests
 
         var statuses = new ConcurrentDictionary<string, ConcurrentBag<HttpStatusCode>>();
         void Seen(string what, HttpStatusCode status) => statuses.GetOrAdd(what, _ => []).Add(status);
+        var lastAnswers = new ConcurrentQueue<string>();
+        async Task Remember(string what, HttpResponseMessage response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                lastAnswers.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {what} {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                while (lastAnswers.Count > 50 && lastAnswers.TryDequeue(out _))
+                {
+                }
+            }
+        }
         var ticketIds = new ConcurrentDictionary<int, long>();
         var acknowledgedDeliveries = new ConcurrentDictionary<int, bool>();
         var stop = new CancellationTokenSource();
@@ -51,6 +62,7 @@ public sealed class DatabaseRestartTests
                     {
                         using var response = await FaultPlatform.PostAlertsAsync(hooks, body);
                         Seen(Volatile.Read(ref outage) == 1 ? "alerts during outage" : "alerts", response.StatusCode);
+                        await Remember("alerts", response);
                         if (response.IsSuccessStatusCode)
                         {
                             acknowledgedDeliveries[d] = true;
@@ -82,6 +94,7 @@ public sealed class DatabaseRestartTests
                     {
                         using var response = await api.SendAsync(request);
                         Seen(Volatile.Read(ref outage) == 1 ? "api during outage" : "api", response.StatusCode);
+                        await Remember("api", response);
                         if (response.IsSuccessStatusCode)
                         {
                             ticketIds[i] = (long)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
@@ -125,11 +138,20 @@ public sealed class DatabaseRestartTests
         await Eventually.TrueAsync(async () => (await probe.GetAsync("/health/ready")).IsSuccessStatusCode, "readiness recovers without restarting the host", 60,
             async () => await probe.GetStringAsync("/health/ready"));
         var before = (ticketIds.Count, acknowledgedDeliveries.Count);
-        await Eventually.TrueAsync(() => Task.FromResult(ticketIds.Count >= before.Item1 + 10 && acknowledgedDeliveries.Count >= before.Item2 + 10), "the load goes on after the outage", 60);
+        string Report() => string.Join("; ", statuses.Select(s => $"{s.Key}: {string.Join(",", s.Value.GroupBy(v => (int)v).Select(g => $"{g.Key}x{g.Count()}"))}"));
+        await Eventually.TrueAsync(() => Task.FromResult(ticketIds.Count >= before.Item1 + 10 && acknowledgedDeliveries.Count >= before.Item2 + 10), "the load goes on after the outage", 60,
+            async () => $"last answers: {string.Join(" | ", lastAnswers.TakeLast(6))}; tickets {before.Item1} -> {ticketIds.Count}, alerts {before.Item2} -> {acknowledgedDeliveries.Count}; {Report()}; ready: {await probe.GetStringAsync("/health/ready")}; host log (warnings and errors): {string.Join("\n", host.Output.Split('\n').Where(l => l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal)).TakeLast(60))}");
         await stop.CancelAsync();
-        await senders.WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await senders.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The senders did not finish their last delivery within 60 s: {Report()}; last answers: {string.Join(" | ", lastAnswers.TakeLast(6))}; host log: {string.Join("\n", host.Output.Split('\n').Where(l => l.Contains("warn:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal)).TakeLast(40))}");
+        }
 
-        var report = string.Join("; ", statuses.Select(s => $"{s.Key}: {string.Join(",", s.Value.GroupBy(v => (int)v).Select(g => $"{g.Key}x{g.Count()}"))}"));
+        var report = Report();
         Assert.True(statuses.ContainsKey("alerts during outage") || statuses.ContainsKey("api during outage"), "no request met the outage: " + report);
         foreach (var kind in new[] { "alerts during outage", "api during outage" })
         {

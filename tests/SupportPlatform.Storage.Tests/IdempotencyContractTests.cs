@@ -134,6 +134,38 @@ public abstract class IdempotencyContractTests
     }
 
     [Fact]
+    public async Task TryClaimAsync_PendingPastItsLease_IsTakenOverByTheSameRequestOnly_AndTheOldClaimCannotComplete()
+    {
+        await using var db = await CreateAsync();
+        var store = Store(db);
+        // The first claimer lost the database between claiming and completing: its record stays pending.
+        var first = await store.TryClaimAsync("api", "k-1", "hash-a", Ttl);
+
+        _clock.Advance(IIdempotencyStore.PendingLease - TimeSpan.FromSeconds(1));
+        var withinLease = await store.TryClaimAsync("api", "k-1", "hash-a", Ttl);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var otherRequest = await store.TryClaimAsync("api", "k-1", "hash-b", Ttl);
+        var retry = await store.TryClaimAsync("api", "k-1", "hash-a", Ttl);
+
+        Assert.False(withinLease.Claimed);
+        Assert.Equal(IdempotencyStatus.Pending, withinLease.Status);
+        Assert.False(otherRequest.Claimed);
+        Assert.False(otherRequest.RequestHashMatches);
+        Assert.True(retry.Claimed);
+        Assert.Equal(_clock.GetUtcNow(), retry.ClaimedAt);
+
+        // The old claimer comes back late: it no longer owns the key, so exactly one response is kept.
+        var late = await Assert.ThrowsAsync<InvalidOperationException>(() => store.CompleteAsync("api", "k-1", "first", claimedAt: first.ClaimedAt));
+        Assert.Contains("took it over", late.Message, StringComparison.Ordinal);
+        await store.CompleteAsync("api", "k-1", "second", claimedAt: retry.ClaimedAt);
+        _clock.Advance(IIdempotencyStore.PendingLease * 2);
+        var replay = await store.TryClaimAsync("api", "k-1", "hash-a", Ttl);
+        Assert.False(replay.Claimed);
+        Assert.Equal(IdempotencyStatus.Completed, replay.Status);
+        Assert.Equal("second", replay.Response);
+    }
+
+    [Fact]
     public async Task ReleaseAsync_PendingClaim_AllowsANewClaim()
     {
         await using var db = await CreateAsync();
@@ -153,12 +185,15 @@ public abstract class IdempotencyContractTests
         var store = Store(db);
         await store.TryClaimAsync("api", "short", "h", TimeSpan.FromMinutes(1));
         await store.TryClaimAsync("api", "long", "h", Ttl);
+        await store.CompleteAsync("api", "long", "kept");
 
         _clock.Advance(TimeSpan.FromMinutes(2));
         var deleted = await store.DeleteExpiredAsync();
 
         Assert.Equal(1, deleted);
-        Assert.False((await store.TryClaimAsync("api", "long", "h", Ttl)).Claimed);
+        var kept = await store.TryClaimAsync("api", "long", "h", Ttl);
+        Assert.False(kept.Claimed);
+        Assert.Equal("kept", kept.Response);
     }
 
     private Task<TestDatabase> CreateAsync() => TestDatabase.CreateAsync(Provider, timeProvider: _clock);

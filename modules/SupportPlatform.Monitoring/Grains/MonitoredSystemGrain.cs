@@ -491,9 +491,12 @@ internal sealed class MonitoredSystemGrain(
                     ExternalReferences = [new ExternalReference(MonitoringReferences.System, SystemKeys.IncidentId(Id, action.Incident), null)],
                     ReceivedAt = action.At,
                     Actor = actor,
+                    Group = action.Group,
+                    GroupReason = action.Group is null ? null : "monitoring alert rules",
                 });
                 if (action.Group is { } group && created.Group != group)
                 {
+                    // The ticket existed before (a retried create from an older version): hand it over now.
                     await ticket.Assign(new AssignTicket { Actor = actor, Group = group, Reason = "monitoring alert rules" });
                 }
 

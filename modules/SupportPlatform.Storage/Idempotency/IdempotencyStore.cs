@@ -21,11 +21,13 @@ internal sealed class IdempotencyStore(IDatabase database, TimeProvider timeProv
            SET request_hash = excluded.request_hash, status = 'pending', response = NULL,
                created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms
          WHERE sp_idempotency_keys.expires_at_ms <= @now
+            OR (sp_idempotency_keys.status = 'pending' AND sp_idempotency_keys.created_at_ms <= @staleBefore
+                AND sp_idempotency_keys.request_hash = excluded.request_hash)
         RETURNING expires_at_ms;
         """;
 
     private const string ReadSql = """
-        SELECT request_hash AS RequestHash, status AS Status, response AS Response, expires_at_ms AS ExpiresAtMs
+        SELECT request_hash AS RequestHash, status AS Status, response AS Response, expires_at_ms AS ExpiresAtMs, created_at_ms AS CreatedAtMs
           FROM sp_idempotency_keys
          WHERE scope = @scope AND key = @key;
         """;
@@ -44,11 +46,12 @@ internal sealed class IdempotencyStore(IDatabase database, TimeProvider timeProv
         {
             var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
             var expiresAt = now + (long)ttl.TotalMilliseconds;
+            var staleBefore = now - (long)IIdempotencyStore.PendingLease.TotalMilliseconds;
             var claimedUntil = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
-                ClaimSql, new { scope, key, requestHash, now, expiresAt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                ClaimSql, new { scope, key, requestHash, now, expiresAt, staleBefore }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (claimedUntil is not null)
             {
-                return new IdempotencyClaim(true, IdempotencyStatus.Pending, true, null, DateTimeOffset.FromUnixTimeMilliseconds(claimedUntil.Value));
+                return new IdempotencyClaim(true, IdempotencyStatus.Pending, true, null, DateTimeOffset.FromUnixTimeMilliseconds(claimedUntil.Value), DateTimeOffset.FromUnixTimeMilliseconds(now));
             }
 
             var existing = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
@@ -64,22 +67,26 @@ internal sealed class IdempotencyStore(IDatabase database, TimeProvider timeProv
                 status,
                 string.Equals(existing.RequestHash, requestHash, StringComparison.Ordinal),
                 status == IdempotencyStatus.Completed ? existing.Response : null,
-                DateTimeOffset.FromUnixTimeMilliseconds(existing.ExpiresAtMs));
+                DateTimeOffset.FromUnixTimeMilliseconds(existing.ExpiresAtMs),
+                DateTimeOffset.FromUnixTimeMilliseconds(existing.CreatedAtMs));
         }
 
         throw new InvalidOperationException($"Could not claim idempotency key '{key}' in scope '{scope}': it kept changing concurrently.");
     }
 
-    public async Task CompleteAsync(string scope, string key, string response, CancellationToken cancellationToken = default)
+    public async Task CompleteAsync(string scope, string key, string response, CancellationToken cancellationToken = default, DateTimeOffset? claimedAt = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sp_idempotency_keys SET status = 'completed', response = @response WHERE scope = @scope AND key = @key AND status = 'pending';",
-            new { scope, key, response }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "UPDATE sp_idempotency_keys SET status = 'completed', response = @response WHERE scope = @scope AND key = @key AND status = 'pending'"
+            + (claimedAt is null ? ";" : " AND created_at_ms = @claimedAtMs;"),
+            new { scope, key, response, claimedAtMs = claimedAt?.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (updated != 1)
         {
-            throw new InvalidOperationException($"Idempotency key '{key}' in scope '{scope}' has no pending claim to complete.");
+            throw new InvalidOperationException(claimedAt is null
+                ? $"Idempotency key '{key}' in scope '{scope}' has no pending claim to complete."
+                : $"Idempotency key '{key}' in scope '{scope}' has no pending claim from {claimedAt:O} to complete (a retry took it over after {IIdempotencyStore.PendingLease.TotalSeconds:0} s).");
         }
     }
 
@@ -100,5 +107,5 @@ internal sealed class IdempotencyStore(IDatabase database, TimeProvider timeProv
             "DELETE FROM sp_idempotency_keys WHERE expires_at_ms <= @now;", new { now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    private sealed record Row(string RequestHash, string Status, string? Response, long ExpiresAtMs);
+    private sealed record Row(string RequestHash, string Status, string? Response, long ExpiresAtMs, long CreatedAtMs);
 }

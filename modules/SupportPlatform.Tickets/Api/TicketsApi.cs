@@ -100,7 +100,8 @@ internal static class TicketsApi
         if (claim.Claimed)
         {
             number = await store.AllocateNumberAsync(http.RequestAborted);
-            await idempotency.CompleteAsync(scope, key, number.ToString(System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted);
+            // With the claim's identity: if this request was so slow that a retry took the key over, only one of them completes.
+            await idempotency.CompleteAsync(scope, key, number.ToString(System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted, claim.ClaimedAt);
         }
         else if (!claim.RequestHashMatches)
         {

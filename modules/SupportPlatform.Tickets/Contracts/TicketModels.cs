@@ -70,6 +70,15 @@ public sealed record CreateTicket
 
     /// <summary>Who opened it.</summary>
     [Id(12)] public required Actor Actor { get; init; }
+
+    /// <summary>
+    /// A group the opener hands the ticket to from the start (e.g. monitoring's security queue); routing then only picks the agent in it.
+    /// Null: the routing rules decide the group too.
+    /// </summary>
+    [Id(13)] public string? Group { get; init; }
+
+    /// <summary>Why the ticket starts in <see cref="Group"/>, shown in its history.</summary>
+    [Id(14)] public string? GroupReason { get; init; }
 }
 
 /// <summary>One SLA clock as shown on a ticket.</summary>

@@ -127,8 +127,14 @@ internal sealed class TicketGrain(
         };
 
         // Routing rules pick the group and agent; no matching rule leaves the ticket unassigned, with no event (see Router).
-        var routed = await router.RouteAsync(new RoutingInput(created.AccountId, created.Channel, created.Type, created.Priority, created.Subject, created.Description));
-        if (routed is not null)
+        // An opener that names the group (monitoring's security queue) has it in the same commit: no window where the ticket sits elsewhere.
+        if (Clean(command.Group) is { } group)
+        {
+            var pick = await router.PickInGroupAsync(group);
+            created = created with { Group = group, AgentId = pick?.AgentId };
+            events.Add(new Assigned { Actor = command.Actor, Group = group, AgentId = pick?.AgentId, Reason = Clean(command.GroupReason) ?? pick?.Reason ?? $"opened in {group}" });
+        }
+        else if (await router.RouteAsync(new RoutingInput(created.AccountId, created.Channel, created.Type, created.Priority, created.Subject, created.Description)) is { } routed)
         {
             created = created with { Group = routed.Group, AgentId = routed.AgentId };
             events.Add(new Assigned { Actor = Actor.System("routing"), Group = routed.Group, AgentId = routed.AgentId, Reason = routed.Reason });
