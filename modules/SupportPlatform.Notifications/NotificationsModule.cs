@@ -49,6 +49,7 @@ public sealed class NotificationsModule : IModule
         services.AddSingleton<ITicketCommitParticipant, TicketNotifications>();
         services.AddSingleton<ITicketObserver, EscalationFlush>();
         services.AddSingleton<SupportPlatform.Accounts.Contracts.IAllowanceObserver, AllowanceNotifications>();
+        services.AddHostedService<PluginProblemNotifications>();
     }
 
     /// <inheritdoc />

@@ -39,9 +39,6 @@ internal sealed partial record PhoneOptions
     /// <summary>Time zone of the MSP's own support hours (weekdays 09:00-17:00), used for callers no account matches.</summary>
     public string TimeZone { get; init; } = "Etc/UTC";
 
-    /// <summary>Staff addresses told when an account reaches 80% and 100% of its allowance.</summary>
-    public IReadOnlyList<string> StaffNotificationAddresses { get; init; } = [];
-
     public static PhoneOptions Read(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
@@ -101,17 +98,16 @@ internal sealed partial record PhoneOptions
             };
         }
 
-        var addresses = section.GetSection("StaffNotificationAddresses").Get<string[]>()
-            ?? (section["StaffNotificationAddresses"] is { Length: > 0 } list ? list.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : []);
-        foreach (var address in addresses)
+        // Staff hear of allowance thresholds through the notification service, the one path for staff notifications
+        // (issue 14); the old mailbox list would have been a second one, so a configuration still naming it is refused.
+        if (section.GetSection("StaffNotificationAddresses").Exists())
         {
-            if (!System.Net.Mail.MailAddress.TryCreate(address, out _))
-            {
-                throw Bad($"{Key("StaffNotificationAddresses")} holds '{address}', which is not an email address.");
-            }
+            throw Bad($"{Key("StaffNotificationAddresses")} is no longer read: staff are told of allowance thresholds by the notification service. "
+                + "Remove the setting; each staff user who wants these subscribes to 'hour-threshold' in their notification preferences "
+                + "(console: Notifications, or PUT /api/notifications/preferences), which also choose the channel (email, SMS, chat...).");
         }
 
-        return options with { StaffNotificationAddresses = addresses };
+        return options;
     }
 
     private static PlatformSettingsException Bad(string problem) => new([problem]);

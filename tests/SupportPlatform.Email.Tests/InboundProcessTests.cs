@@ -21,7 +21,7 @@ public sealed class PostgreSqlInboundProcessTests : InboundProcessTests
 /// <summary>The inbound endpoint and the mail pipe command against the host as a real process, killed mid-import.</summary>
 public abstract class InboundProcessTests
 {
-    private const int Messages = 1000;
+    private const int Messages = 600;
 
     protected abstract Task<string?> DatabaseAsync();
 
@@ -91,7 +91,7 @@ public abstract class InboundProcessTests
                 if (await PostAsync(client, i) is { } answer)
                 {
                     acknowledged[i] = answer.Ticket!;
-                    if (acknowledged.Count >= 300 && Interlocked.Exchange(ref killed, 1) == 0)
+                    if (acknowledged.Count >= 200 && Interlocked.Exchange(ref killed, 1) == 0)
                     {
                         host.Kill();
                     }
@@ -100,7 +100,7 @@ public abstract class InboundProcessTests
             Assert.Equal(1, killed);
         }
 
-        Assert.InRange(acknowledged.Count, 300, Messages - 1);
+        Assert.InRange(acknowledged.Count, 200, Messages - 1);
         await using (var host = HostProcess.Start(Environment(data.Path, postgres)))
         {
             await host.WaitReadyAsync(TimeSpan.FromSeconds(90));

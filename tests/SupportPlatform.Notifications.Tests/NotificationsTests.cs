@@ -47,6 +47,24 @@ public abstract class NotificationsTests<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task PluginRefusedAtStart_TheAdministratorsAreToldOnce_WithTheReason()
+    {
+        // bin/.../plugins/broken-manifest holds a manifest cut short (see the project file): the host refuses it.
+        static bool Broken(JsonNode? x) => (string?)x!["eventType"] == "plugin-failed" && ((string?)x["subject"])!.Contains("broken-manifest", StringComparison.Ordinal);
+        var log = await Log("limit=500", l => l.Any(d => Broken(d) && (string?)d!["status"] == "sent"));
+        var told = log.AsArray().Where(Broken).ToList();
+        Assert.Equal("Plugin broken-manifest invalid", (string?)told[0]!["subject"]);
+        Assert.Contains("its folder or manifest is wrong", (string?)told[0]!["text"], StringComparison.Ordinal);
+        Assert.Contains("plugin.json", (string?)told[0]!["text"], StringComparison.Ordinal);
+
+        // Later rounds of the producer see the same problem again: one notification, one delivery per admin and channel.
+        await Task.Delay(Producers.PluginProblemNotifications.Interval * 2);
+        var again = JsonNode.Parse(await fixture.Admin.GetStringAsync("/api/notifications/deliveries?limit=500"))!.AsArray().Where(Broken).ToList();
+        Assert.Single(again.Select(d => (string?)d!["notificationId"]).Distinct());
+        Assert.Equal(again.Count, again.Select(d => $"{d!["userId"]}/{d["channel"]}").Distinct().Count());
+    }
+
+    [Fact]
     public async Task MentionAndAssignment_ToChatPlugin_PostTeamsCardAndSlackText()
     {
         var alice = await fixture.Staff("alice");

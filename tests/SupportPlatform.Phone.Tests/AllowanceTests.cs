@@ -59,8 +59,10 @@ public abstract class AllowanceTests(PhoneFixture host)
     }
 
     [Fact]
-    public async Task Thresholds_80And100_NotifiedOnceEachToStaffAndManager_ThenOverageBillable()
+    public async Task Thresholds_80And100_NotifiedOnceEach_ToTheManagerByMail_AndToSubscribedStaffByTheNotificationService_ThenOverageBillable()
     {
+        // Staff hear of it through the notification service, by their own preferences (the one path for staff notifications).
+        await PhoneFixture.Ok(await staff.PutAsJsonAsync("/api/notifications/preferences", new { channels = new Dictionary<string, string[]> { ["hour-threshold"] = ["email"] } }));
         await host.DefineAccountAsync("thresh", phone: p => p["monthlyAllowance"] = "01:00:00");
         await host.Factory.CreateClientUserClientAsync("thresh", "thresh-boss", "Boss", manager: true);
         await host.Factory.CreateClientUserClientAsync("thresh", "thresh-user", "User");
@@ -73,12 +75,22 @@ public abstract class AllowanceTests(PhoneFixture host)
         await LogAsync("thresh", "2026-12-04T09:00:00Z", 6);    // 60: 100%
         await LogAsync("thresh", "2026-12-05T09:00:00Z", 12);   // 72: 12 minutes of overage, no new notice
 
-        Assert.Equal(
-            [("phone-desk@msp.tests.example", "phone-allowance-80"), ("thresh-boss@thresh.tests.example", "phone-allowance-80")],
-            at80.Select(m => (m.To, m.Purpose)));
+        Assert.Equal([("thresh-boss@thresh.tests.example", "phone-allowance-80")], at80.Where(m => m.Purpose.StartsWith("phone-", StringComparison.Ordinal)).Select(m => (m.To, m.Purpose)));
         var all = await host.MailAsync("thresh Ltd:");
-        Assert.Equal(4, all.Count);
-        Assert.Equal(2, all.Count(m => m.Purpose == "phone-allowance-100"));
+        Assert.Equal(["phone-allowance-100", "phone-allowance-80"], all.Where(m => m.Purpose.StartsWith("phone-", StringComparison.Ordinal)).Select(m => m.Purpose).Order(StringComparer.Ordinal));
+
+        // Alice's notifications: one per share, by email, delivered by the notification service's dispatcher.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        IReadOnlyList<(string To, string Purpose, string Subject)> told = [];
+        while (DateTime.UtcNow < deadline && told.Count < 2)
+        {
+            told = [.. (await host.MailAsync("thresh Ltd:")).Where(m => m.Purpose == "notification-hour-threshold")];
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(
+            [("alice@staff.tests.example", "thresh Ltd: 100% of the hour allowance used (2026-12)"), ("alice@staff.tests.example", "thresh Ltd: 80% of the hour allowance used (2026-12)")],
+            told.Select(m => (m.To, m.Subject)).Order());
         var balance = await BalanceAsync("thresh", "2026-12-05T09:00:00Z");
         Assert.Equal((72, 0, 12, 17.00m, "USD"), ((int)balance["usedMinutes"]!, (int)balance["remainingMinutes"]!, (int)balance["overageMinutes"]!,
             (decimal)balance["overageAmount"]!["amount"]!, (string?)balance["overageAmount"]!["currency"]));

@@ -18,7 +18,6 @@ namespace SupportPlatform.Phone.Tests;
 public abstract class PhoneFixture(DatabaseProvider provider) : IAsyncLifetime
 {
     public const string AliceNumber = "+447700900001";
-    public const string StaffAddress = "phone-desk@msp.tests.example";
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 12, 15, 10, 0, 0, TimeSpan.Zero));
 
@@ -33,7 +32,6 @@ public abstract class PhoneFixture(DatabaseProvider provider) : IAsyncLifetime
         var postgres = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("phone") : null;
         Factory = new PlatformFactory(postgres: postgres, clock: Clock, extra: new Dictionary<string, string?>
         {
-            ["SupportPlatform:Phone:StaffNotificationAddresses"] = StaffAddress,
             ["SupportPlatform:Phone:OnCallNumber"] = "+447700900999",
         });
         Staff = await Factory.CreateStaffClientAsync("senior", "alice", "Alice Agent");

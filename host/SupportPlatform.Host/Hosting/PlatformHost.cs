@@ -40,7 +40,9 @@ internal static class PlatformHost
             options.PluginsPath = platform.PluginsPath;
             options.DataFolder = platform.DataPath;
         });
-        services.AddSingleton<SupportPlatform.Core.Plugins.IPluginCapabilities, PluginCapabilities>();
+        services.AddSingleton<PluginCapabilities>();
+        services.AddSingleton<SupportPlatform.Core.Plugins.IPluginCapabilities>(sp => sp.GetRequiredService<PluginCapabilities>());
+        services.AddSingleton<SupportPlatform.Core.Plugins.IPluginProblems>(sp => sp.GetRequiredService<PluginCapabilities>());
         services.AddHostedService<PluginFailureNotifier>();
 
         services.AddProblemDetails();

@@ -3,9 +3,14 @@ using SupportPlatform.Plugins.Hosting;
 
 namespace SupportPlatform.Host.Hosting;
 
-/// <summary>Gives modules the loaded plugins' capabilities through the Core contract, over the plugin registry.</summary>
-internal sealed class PluginCapabilities(IPluginRegistry registry) : IPluginCapabilities
+/// <summary>Gives modules the loaded plugins' capabilities, and the plugins with problems, through the Core contracts, over the plugin registry.</summary>
+internal sealed class PluginCapabilities(IPluginRegistry registry) : IPluginCapabilities, IPluginProblems
 {
+    public IReadOnlyList<PluginProblem> Current() =>
+        [.. registry.GetAll()
+            .Where(p => p.Status is PluginStatus.Failed or PluginStatus.Incompatible or PluginStatus.Invalid)
+            .Select(p => new PluginProblem(p.Id, p.Name, p.Status.ToString().ToLowerInvariant(), p.Reason, p.LastErrorAt))];
+
     public IReadOnlyList<PluginCapabilityRef<T>> Get<T>()
         where T : class =>
         registry.GetCapabilities<T>().Select(c => new PluginCapabilityRef<T>(c.PluginId, c.Instance)).ToList();

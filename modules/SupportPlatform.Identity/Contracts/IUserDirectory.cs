@@ -20,6 +20,9 @@ public interface IUserDirectory
     /// <summary>The users of client account <paramref name="accountId"/> (active and deactivated), by name.</summary>
     Task<IReadOnlyList<PlatformUser>> ListAccountUsersAsync(string accountId, CancellationToken cancellationToken = default);
 
+    /// <summary>The staff users (active and deactivated), by name.</summary>
+    Task<IReadOnlyList<PlatformUser>> ListStaffAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The user with email address <paramref name="email"/> (compared case-insensitively), or null.</summary>
     Task<PlatformUser?> FindByEmailAsync(string email, CancellationToken cancellationToken = default);
 }

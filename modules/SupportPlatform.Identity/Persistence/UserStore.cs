@@ -198,6 +198,9 @@ internal sealed class UserStore(IDatabase database, TimeProvider clock) : IUserD
     async Task<IReadOnlyList<PlatformUser>> IUserDirectory.ListAccountUsersAsync(string accountId, CancellationToken cancellationToken) =>
         (await ListAsync(PlatformClaims.ClientKind, accountId, cancellationToken)).Select(u => u.ToContract()).ToList();
 
+    async Task<IReadOnlyList<PlatformUser>> IUserDirectory.ListStaffAsync(CancellationToken cancellationToken) =>
+        (await ListAsync(PlatformClaims.StaffKind, null, cancellationToken)).Select(u => u.ToContract()).ToList();
+
     private async Task<UserRecord?> QuerySingleAsync(string where, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

@@ -176,7 +176,7 @@ internal sealed partial class NotificationFeedback(IDatabase database, TimeProvi
             """
             SELECT e.id, e.ticket_id, s.targets FROM sp_escalations e JOIN sp_escalation_steps s ON s.escalation_id = e.id
             WHERE e.status IN ('active', 'exhausted')
-            ORDER BY e.started_at_ms, s.step
+            ORDER BY e.started_at_ms, e.ticket_id, s.step
             """,
             cancellationToken: cancellationToken));
         return [.. rows.Where(r => r.Targets.Split(',').Contains(user, StringComparer.Ordinal))

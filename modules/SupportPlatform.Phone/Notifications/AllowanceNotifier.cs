@@ -8,12 +8,12 @@ using SupportPlatform.LiveQueue.Contracts;
 namespace SupportPlatform.Phone.Notifications;
 
 /// <summary>
-/// Tells staff (the configured addresses, and the live queue) and the account's managers (its client users marked
-/// manager) when the phone allowance reaches 80% and 100%: the mail is written in the transaction that counts the
-/// call, so it is sent exactly when the usage is stored, and once per period.
+/// Tells the account's managers (its client users marked manager) when the phone allowance reaches 80% and 100%, and
+/// the live queue: the mail is written in the transaction that counts the call, so it is sent exactly when the usage is
+/// stored, and once per period. Staff are told by the notification service (event type <c>hour-threshold</c>), the one
+/// path for staff notifications.
 /// </summary>
 internal sealed class AllowanceNotifier(
-    PhoneOptions options,
     IEnumerable<IOutboundMail> mail,
     IEnumerable<IUserDirectory> users,
     IEnumerable<ILiveQueuePublisher> live) : IAllowanceObserver
@@ -40,7 +40,7 @@ internal sealed class AllowanceNotifier(
         }
 
         text += string.Create(CultureInfo.InvariantCulture, $"\nThe allowance resets on {balance.EndsAt:yyyy-MM-dd HH:mm} UTC (midnight, {balance.TimeZone}).\n");
-        foreach (var to in options.StaffNotificationAddresses.Concat(managers).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var to in managers.Distinct(StringComparer.OrdinalIgnoreCase))
         {
             await outbox.EnqueueAsync(new OutboundMail(to, subject, text, null, "phone-allowance-" + reached.Percent.ToString(CultureInfo.InvariantCulture)), transaction, cancellationToken);
         }
