@@ -175,6 +175,35 @@ public abstract class IncidentTests(MonitoringFixture fixture)
     }
 
     [Fact]
+    public async Task RulesNotify_TellsTheNamedStaffOfEachNewIncident_Once_AndUnknownIdsAreRefused()
+    {
+        await staff.NewSystemAsync("notify-mon", "notify-web", "web.notify.example");
+        await fixture.Factory.Users.StaffTokenAsync("agent", "nell", "Nell Night");
+        var refused = await (await staff.PutAsJsonAsync("/api/monitoring/accounts/notify-mon/rules", new { notify = new[] { "nell", "nobody-here" } })).Json(422);
+        Assert.Contains("'nobody-here', which is not an active staff user", (string)refused["detail"]!, StringComparison.Ordinal);
+        await (await staff.PutAsJsonAsync("/api/monitoring/accounts/notify-mon/rules", new { notify = new[] { "nell" } })).Json();
+
+        var receipt = (await staff.SubmitAsync(Api.Alert("web.notify.example", "critical", "http", T0, check: "https")))[0]!;
+        var ticketId = (long)receipt["ticketId"]!;
+        // A repeat of the alert and a second failing check join the incident: still one notification.
+        await staff.SubmitAsync(Api.Alert("web.notify.example", "critical", "http", T0.AddMinutes(1), check: "https"), Api.Alert("web.notify.example", "critical", "ping", T0.AddMinutes(2), check: "ping"));
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var told = new List<JsonNode>();
+        while (DateTime.UtcNow < deadline && told.Count == 0)
+        {
+            told = [.. (await staff.GetJson("/api/notifications/deliveries?userId=nell&limit=500")).AsArray().Where(d => (long?)d!["ticketId"] == ticketId).Select(d => d!)];
+            await Task.Delay(200);
+        }
+
+        var first = Assert.Single(told, d => (string?)d["channel"] == "in-app");
+        Assert.Equal("new-ticket", (string?)first["eventType"]);
+        Assert.StartsWith("monitoring/", (string?)first["eventKey"], StringComparison.Ordinal);
+        Assert.Contains($"incident #{ticketId} on notify-web", (string?)first["subject"], StringComparison.Ordinal);
+        Assert.Single(told.Select(d => (string?)d["notificationId"]).Distinct());
+    }
+
+    [Fact]
     public async Task Rules_Invalid_422WithReason()
     {
         await staff.NewSystemAsync("badrules-mon", "badrules-x", "x.badrules.example");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core.Security;
 using SupportPlatform.Monitoring.Grains;
@@ -143,6 +144,25 @@ internal static class MonitoringApi
     private static async Task<IResult> ListMaintenance(string id, HttpContext http, IClusterClient client, MonitoringStore store, TimeProvider clock) =>
         await Visible(id, http, client) is null ? NotFound(id) : Results.Ok(await store.MaintenanceAsync(id, clock.GetUtcNow().AddDays(-90), http.RequestAborted));
 
+    private static async Task<List<string>> UnknownStaffAsync(IReadOnlyList<string>? ids, HttpContext http)
+    {
+        var unknown = new List<string>();
+        if (ids is null || http.RequestServices.GetService<SupportPlatform.Identity.Contracts.IUserDirectory>() is not { } users)
+        {
+            return unknown;
+        }
+
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            if (string.IsNullOrWhiteSpace(id) || await users.FindAsync(id, http.RequestAborted) is not { Active: true, Kind: PlatformClaims.StaffKind })
+            {
+                unknown.Add(id ?? "");
+            }
+        }
+
+        return unknown;
+    }
+
     private static async Task<IResult> PutRules(string accountId, AlertRules rules, IClusterClient client, MonitoringStore store, HttpContext http)
     {
         if (!AccountKeys.IsValidId(accountId) || await client.GetGrain<IClientAccountGrain>(AccountKeys.Grain(accountId)).Get() is null)
@@ -153,6 +173,11 @@ internal static class MonitoringApi
         if (rules.Validate() is { Count: > 0 } problems)
         {
             return Problem(422, "invalid-rules", string.Join(" ", problems));
+        }
+
+        if (await UnknownStaffAsync(rules.Notify, http) is { Count: > 0 } unknown)
+        {
+            return Problem(422, "invalid-rules", $"notify names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {(unknown.Count == 1 ? "is not an active staff user" : "are not active staff users")}; give staff user ids (GET /api/staff).");
         }
 
         await store.SaveAccountRulesAsync(accountId, rules, http.RequestAborted);

@@ -4,6 +4,7 @@ using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core.Plugins;
 using SupportPlatform.Monitoring.Intake;
 using SupportPlatform.Monitoring.Persistence;
+using SupportPlatform.Notifications.Contracts;
 using SupportPlatform.Sdk.Monitoring;
 using SupportPlatform.Tickets.Contracts;
 
@@ -323,6 +324,7 @@ internal sealed class MonitoredSystemGrain(
                         Body = Describe(alert, output),
                         Priority = incident.Priority,
                         Group = alert.Category == AlertCategory.Security ? rules.SecurityGroup : rules.Group,
+                        Notify = rules.Notify.Count > 0 ? [.. rules.Notify] : null,
                         At = alert.OccurredAt,
                     });
                 }
@@ -498,6 +500,21 @@ internal sealed class MonitoredSystemGrain(
                 {
                     // The ticket existed before (a retried create from an older version): hand it over now.
                     await ticket.Assign(new AssignTicket { Actor = actor, Group = group, Reason = "monitoring alert rules" });
+                }
+
+                if (action.Notify is { Count: > 0 } notify && services.GetService<INotifier>() is { } notifier)
+                {
+                    // The event key is the incident: a retried action (after a crash or an outage) tells no one twice.
+                    await notifier.NotifyAsync(new StaffNotification(
+                        $"monitoring/{Id}/incident/{action.Incident}",
+                        NotificationEventType.NewTicket,
+                        $"{created.Priority.ToString().ToLowerInvariant()} monitoring incident #{created.Id} on {row!.Name}: {created.Subject}",
+                        $"{action.Body}\n\nYou are told because the monitoring alert rules of {row.AccountId} name you.")
+                    {
+                        Recipients = notify,
+                        TicketId = created.Id,
+                        Urgent = created.Priority == SupportPlatform.Core.Priority.Critical,
+                    });
                 }
 
                 break;

@@ -69,7 +69,10 @@ internal sealed record AlertRules
 
     [Id(7)] public TimeSpan FlapWindow { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Who is told of a new incident besides the ticket's group (staff user ids or addresses), for notifications.</summary>
+    /// <summary>
+    /// Staff user ids told of each new incident through the notification service (on their own channels; urgent for a
+    /// critical incident, so quiet hours do not hold it back), besides the ticket's group and the escalation policies.
+    /// </summary>
     [Id(8)] public IReadOnlyList<string> Notify { get; init; } = [];
 
     /// <summary>Drift detection on the metrics sources report (see <see cref="DriftWatch"/>).</summary>
@@ -122,6 +125,11 @@ internal sealed record AlertRules
         if (double.IsNaN(UptimeTarget) || UptimeTarget is <= 0 or > 100)
         {
             problems.Add($"uptimeTarget is {UptimeTarget}: give a percentage above 0 and at most 100, e.g. 99.9.");
+        }
+
+        if (Notify is null)
+        {
+            problems.Add("notify cannot be null; leave it out or give [] for nobody.");
         }
 
         if (Anomaly is null)

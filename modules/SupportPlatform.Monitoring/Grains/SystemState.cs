@@ -112,6 +112,9 @@ internal sealed class TicketAction
 
     public string? Group { get; set; }
 
+    /// <summary>For <see cref="TicketActionKind.Create"/>: staff user ids the rules name, told through the notification service.</summary>
+    public List<string>? Notify { get; set; }
+
     public DateTimeOffset At { get; set; }
 
     /// <summary>For <see cref="TicketActionKind.AcknowledgeAtSource"/>: the check whose source is told, and by whom.</summary>
