@@ -162,6 +162,16 @@ public sealed class FakeFreshdesk : IAsyncDisposable
         }
     }
 
+    /// <summary>An agent (re)assigns or unassigns the ticket in Freshdesk.</summary>
+    public void SetResponder(long ticket, long? agent, DateTimeOffset at)
+    {
+        lock (gate)
+        {
+            Tickets[ticket]["responder_id"] = agent;
+            Tickets[ticket]["updated_at"] = Iso(at);
+        }
+    }
+
     public JsonObject Ticket(long id)
     {
         lock (gate)

@@ -85,6 +85,15 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         Assert.Equal(2, (long)bridge["linkedAccounts"]!);
         Assert.Equal(3, (long)bridge["import"]!["tickets"]!);
 
+        // Companies became accounts (name, domains), contacts the companies' contacts (name, address).
+        var initech = await admin.GetFromJsonAsync<JsonNode>("/api/accounts/freshdesk-5");
+        Assert.Equal("Initech", (string)initech!["name"]!);
+        Assert.Contains("initech-fd.example", initech["emailDomains"]!.AsArray().Select(d => (string)d!));
+        var people = await admin.GetFromJsonAsync<JsonArray>("/api/accounts/freshdesk-5/users");
+        var peter = people!.Single(u => (string)u!["email"]! == "peter@initech-fd.example")!;
+        Assert.Equal("Peter Gibbons", (string)peter["name"]!);
+        Assert.Equal(2, people.Count);
+
         var hot = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 11);
         Assert.Equal("freshdesk-5", (string)hot["accountId"]!);
         Assert.Equal("high", (string)hot["priority"]!);
@@ -147,6 +156,17 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         // Assignee: the platform assigns Max; Freshdesk's responder becomes Max's agent id.
         await staff.PostOkAsync($"/api/tickets/{id}/assignment", new { agentId = "max" });
         await TestWait.UntilAsync(() => freshdesk.Ticket(12)["responder_id"] is JsonValue r && r.GetValue<long>() == FreshdeskFixture.Max, "the responder in Freshdesk");
+        await QueueEmptyAsync();
+
+        // Freshdesk -> platform: unassigned there, unassigned here; assigned to Max there, Max's here.
+        freshdesk.SetResponder(12, null, DateTimeOffset.UtcNow);
+        await WebhookAsync(12);
+        await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => t["agentId"] is null, "the unassignment from Freshdesk");
+        await QueueEmptyAsync();
+        freshdesk.SetResponder(12, FreshdeskFixture.Max, DateTimeOffset.UtcNow.AddSeconds(1));
+        await WebhookAsync(12);
+        await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => (string?)t["agentId"] == "max", "the assignment from Freshdesk");
+        await QueueEmptyAsync();
 
         // A refusal keeps Freshdesk's validation message on the queue row.
         freshdesk.Locked[12] = true;
