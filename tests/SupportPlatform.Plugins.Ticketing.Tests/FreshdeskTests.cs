@@ -92,7 +92,7 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         var people = await admin.GetFromJsonAsync<JsonArray>("/api/accounts/freshdesk-5/users");
         var peter = people!.Single(u => (string)u!["email"]! == "peter@initech-fd.example")!;
         Assert.Equal("Peter Gibbons", (string)peter["name"]!);
-        Assert.Equal(2, people.Count);
+        Assert.Equal(2, people!.Count);
 
         var hot = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 11);
         Assert.Equal("freshdesk-5", (string)hot["accountId"]!);

@@ -299,6 +299,20 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
     }
 
     [Fact]
+    public async Task QueueRetry_HalfGivenOrUnknownRowsRefused_RetryAllAnswersTheCount()
+    {
+        var sideways = await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "sideways", @ref = "1" }).OkAsync(422);
+        Assert.Contains("direction is 'sideways'", (string)sideways["detail"]!, StringComparison.Ordinal);
+        await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "in" }).OkAsync(422);
+        var unknown = await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "in", @ref = "999999" }).OkAsync(404);
+        Assert.Contains("No waiting in row for 999999", (string)unknown["detail"]!, StringComparison.Ordinal);
+        await admin.PostAsJsonAsync("/api/admin/bridge/nodesk/queue/retry", new { }).OkAsync(404);
+        var all = await admin.PostOkAsync("/api/admin/bridge/zendesk/queue/retry", new { });
+        Assert.True((int)all["retried"]! >= 0);
+        Assert.Equal("zendesk", (string)all["bridge"]!["system"]!);
+    }
+
+    [Fact]
     public void ConflictRule_OnlyOneSideMoved_ThatSide_BothMoved_LaterWins_TieToPlatform()
     {
         var t = DateTimeOffset.UtcNow;

@@ -13,7 +13,7 @@ function definitions(pairs) {
 function queueTable(bridge, act) {
   const rows = bridge.queue;
   const failed = rows.filter(q => q.lastError);
-  const columns = ['Direction', 'Ticket', 'Attempts', 'Last error', 'Next try', ''];
+  const columns = ['Direction', 'Ticket', 'Attempts', 'Last error', 'Next try', 'Action'];
   return h('section', { class: 'panel', 'aria-labelledby': `queue-${bridge.system}` },
     h('h3', { id: `queue-${bridge.system}`, text: `Sync queue (${rows.length} waiting, ${failed.length} with an error)` }),
     rows.length === 0 ? h('p', { text: 'Nothing waiting: both sides are in step.' }) : h('div', { class: 'table-wrap' }, h('table', { class: 'cards queue' },
@@ -25,7 +25,7 @@ function queueTable(bridge, act) {
         h('td', { 'data-label': columns[2], text: String(q.attempts) }),
         h('td', { 'data-label': columns[3], class: q.lastError ? 'error' : null, text: q.lastError || '—' }),
         h('td', { 'data-label': columns[4], text: `${formatDate(q.nextAt)} (${relative(new Date(q.nextAt) - Date.now())})` }),
-        h('td', { 'data-label': 'Action' }, h('button', { type: 'button', class: 'secondary', 'aria-label': `Retry ${q.direction} ${q.ref} now`,
+        h('td', { 'data-label': 'Action' }, h('button', { type: 'button', class: 'secondary', 'aria-label': `Retry now: ${q.direction} ${q.ref}`,
           on: { click: () => act(`/api/admin/bridge/${encodeURIComponent(bridge.system)}/queue/retry`, { direction: q.direction, ref: q.ref }, `Retrying ${q.ref}.`) } }, 'Retry now'))))))),
     failed.length > 1 ? h('p', null, h('button', { type: 'button', class: 'secondary',
       on: { click: () => act(`/api/admin/bridge/${encodeURIComponent(bridge.system)}/queue/retry`, {}, 'Retrying every waiting row.') } }, 'Retry all now')) : null);
