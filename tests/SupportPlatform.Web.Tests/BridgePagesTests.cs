@@ -74,8 +74,8 @@ public sealed class BridgePagesTests(WebFixture web, BridgeHostFixture bridge) :
         var zendesk = bridge.Zendesk;
         using var api = await bridge.SignIn.ApiClientAsync(TestUser.Admin);
 
-        // The first organisations request is rate-limited for 15 s: the import waits, and the page says so.
-        zendesk.RetryAfterSeconds = 15;
+        // The first organisations request is rate-limited for an hour: the import waits, and the page says so.
+        zendesk.RetryAfterSeconds = 3600;
         zendesk.RateLimits["/api/v2/organizations.json"] = 1;
         await WebFixture.Ok(await api.PostAsJsonAsync("/api/admin/bridge/zendesk/import", new { }));
         await UntilAsync(api, b => b["import"]?["waitingUntil"] is not null, "the import to wait for the rate limit");
@@ -92,18 +92,24 @@ public sealed class BridgePagesTests(WebFixture web, BridgeHostFixture bridge) :
         page.PageError += (_, error) => session.Errors.Add(error);
         await page.GotoReadyAsync("/console/admin/bridge?refresh=1");
         var section = page.Locator("#bridge-zendesk");
+        var state = section.Locator("strong.state");
         await Expect(page.Locator("nav.admin-nav a[aria-current='page']")).ToHaveTextAsync("Help desk bridge");
         await Expect(section.Locator("h2")).ToHaveTextAsync("Zendesk");
-        await Expect(section).ToContainTextAsync("running");
-        await Expect(section).ToContainTextAsync("rate-limited by Zendesk: waiting 15 s");
-        await Expect(section.Locator("dd", new() { HasText = "(in " })).ToHaveCountAsync(1);
+        await Expect(state).ToHaveTextAsync("running");
+        await Expect(section).ToContainTextAsync("rate-limited by Zendesk: waiting 3600 s");
+        await Expect(section.Locator("dd", new() { HasText = "(in " })).ToHaveCountAsync(1); // waiting until, an hour from now
 
-        // Pause: the page shows it and offers to resume; resuming runs the import (once the wait is over) to the end of the export.
+        // Pause and resume: the page shows each; resumed, the import still honours the wait.
         await section.GetByRole(AriaRole.Button, new() { Name = "Pause import" }).ClickAsync();
-        await Expect(section).ToContainTextAsync("paused");
+        await Expect(state).ToHaveTextAsync("paused");
         Assert.Equal("paused", (string?)(await api.GetFromJsonAsync<JsonNode>("/api/admin/bridge/zendesk"))!["import"]!["state"]);
         await section.GetByRole(AriaRole.Button, new() { Name = "Resume import" }).ClickAsync();
-        await Expect(section).ToContainTextAsync("caught up", new() { Timeout = 30_000 });
+        await Expect(state).ToHaveTextAsync("running");
+        await Expect(section.Locator("dd", new() { HasText = "(in " })).ToHaveCountAsync(1);
+
+        // Starting over asks again at once and runs the import to the end of the export.
+        await section.GetByRole(AriaRole.Button, new() { Name = "Start over" }).ClickAsync();
+        await Expect(state).ToHaveTextAsync("caught up", new() { Timeout = 30_000 });
         await Expect(section).ToContainTextAsync("yes: polling for later changes");
         await Expect(section.Locator("dd", new() { HasText = "2 accounts, 2 contacts, 2 tickets" })).ToHaveCountAsync(1);
         await Expect(section.Locator("code")).Not.ToHaveTextAsync("(start of the phase)"); // the export's cursor, kept for polling

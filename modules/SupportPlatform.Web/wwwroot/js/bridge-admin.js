@@ -42,6 +42,10 @@ function importPanel(bridge, act) {
   if (im && (im.state === 'running' || im.state === 'caught-up')) {
     buttons.push(h('button', { type: 'button', class: 'secondary', on: { click: () => act(`${base}/pause`, undefined, 'Import paused.') } }, 'Pause import'));
   }
+  if (im && bridge.adapterLoaded) {
+    // Harmless to repeat: every record is keyed by the help desk's id, so nothing already brought over is doubled.
+    buttons.push(h('button', { type: 'button', class: 'secondary', on: { click: () => act(`${base}/import`, { restart: true }, 'Import started over.') } }, 'Start over'));
+  }
   return h('section', { class: 'panel', 'aria-labelledby': `import-${bridge.system}` },
     h('h3', { id: `import-${bridge.system}`, text: 'Import' }),
     bridge.adapterLoaded ? null : h('p', { class: 'error', text: `The ${title(bridge.system)} plugin is not loaded; see Plugins. The stored progress is kept.` }),
