@@ -10,6 +10,11 @@ namespace SupportPlatform.Bridge;
 /// <param name="Restart">Start over from the organisations even if an import ran before (records already brought over are not doubled).</param>
 internal sealed record StartImportRequest(DateTimeOffset? Since, bool Restart = false);
 
+/// <summary>Which queue rows to try again now: one (<see cref="Direction"/> and <see cref="Ref"/>) or, with neither, every waiting row of the help desk.</summary>
+/// <param name="Direction"><c>in</c> (a help desk ticket) or <c>out</c> (a platform ticket).</param>
+/// <param name="Ref">The row's ticket id.</param>
+internal sealed record RetryQueueRequest(string? Direction, string? Ref);
+
 /// <summary>One help desk as the bridge sees it.</summary>
 internal sealed record BridgeSystemView(string System, string? PluginId, bool AdapterLoaded, object? Import, long LinkedAccounts, long LinkedContacts, long LinkedTickets, IReadOnlyList<object> Queue);
 
@@ -72,6 +77,37 @@ internal static class BridgeApi
             .WithName("GetBridgedTicket").RequireAuthorization(PlatformPolicies.Admin)
             .WithSummary("The platform's ticket for a help desk ticket, with the status and assignee both sides last agreed on.");
 
+        api.MapPost("/{system}/queue/retry", async (string system, RetryQueueRequest? request, BridgeWorker worker, BridgeStore store, CancellationToken ct) =>
+            {
+                var direction = string.IsNullOrWhiteSpace(request?.Direction) ? null : request.Direction.Trim();
+                var reference = string.IsNullOrWhiteSpace(request?.Ref) ? null : request.Ref.Trim();
+                if (direction is not (null or "in" or "out"))
+                {
+                    return Problem(422, "invalid-direction", $"direction is '{direction}': give 'in' (a help desk ticket), 'out' (a platform ticket), or leave it out to retry every waiting row.");
+                }
+
+                if ((direction is null) != (reference is null))
+                {
+                    return Problem(422, "invalid-row", "Give both direction and ref to retry one row, or neither to retry every waiting row.");
+                }
+
+                if (worker.Adapter(system) is null && await store.FindImportAsync(system, ct) is null)
+                {
+                    return NotFound(system);
+                }
+
+                var retried = await store.RetryNowAsync(system, direction, reference, ct);
+                if (retried == 0 && reference is not null)
+                {
+                    return Problem(404, "not-found", $"No waiting {direction} row for {reference} in the {BridgeSync.Title(system)} sync queue (done already, or due now).");
+                }
+
+                worker.Wake();
+                return Results.Ok(new { retried, bridge = await ViewAsync(system, worker, store, ct) });
+            })
+            .WithName("RetryBridgeQueue").RequireAuthorization(PlatformPolicies.Admin)
+            .WithSummary("Makes waiting sync queue rows due now: one ({ direction, ref }) or all of the help desk ({}).");
+
         api.MapPost("/{system}/pause", async (string system, BridgeWorker worker, BridgeStore store, CancellationToken ct) =>
                 await store.SetStateAsync(system, "paused", null, ct) ? Results.Ok(await ViewAsync(system, worker, store, ct)) : NotFound(system))
             .WithName("PauseBridgeImport").RequireAuthorization(PlatformPolicies.Admin)
@@ -91,6 +127,8 @@ internal static class BridgeApi
             {
                 import.State,
                 import.Phase,
+                import.Cursor,
+                CaughtUp = import.State == "caught-up",
                 import.Since,
                 import.Organizations,
                 import.Users,

@@ -168,6 +168,18 @@ internal sealed class BridgeStore(IDatabase database, TimeProvider clock)
             new { add = countAttempt ? 1 : 0, error, next = next.ToUnixTimeMilliseconds(), item.System, item.Direction, item.Ref }, cancellationToken: ct));
     }
 
+    /// <summary>Makes waiting queue rows of a help desk due now (all, or the one of <paramref name="direction"/> and <paramref name="reference"/>); their attempts and last error stay until the next try. Returns how many.</summary>
+    public async Task<int> RetryNowAsync(string system, string? direction, string? reference, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE sp_bridge_queue SET next_at_ms = @now
+            WHERE system = @system AND next_at_ms > @now AND (@direction IS NULL OR direction = @direction) AND (@reference IS NULL OR ref = @reference)
+            """,
+            new { now = Now, system, direction, reference }, cancellationToken: ct));
+    }
+
     public async Task<IReadOnlyList<(string Direction, string Ref, int Attempts, string? LastError, DateTimeOffset NextAt)>> ListQueueAsync(string system, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);

@@ -90,7 +90,12 @@ internal sealed class FreshdeskAdapter : ITicketingAdapter, IDisposable
         var tickets = new List<ExternalTicket>();
         foreach (var item in items)
         {
-            tickets.Add(await ToTicketAsync(item!, cancellationToken));
+            // The list leaves out a ticket's own files ("View a ticket" has them): read those tickets alone, so the
+            // first message's attachments come over too.
+            var ticket = item is JsonObject listed && !listed.ContainsKey("attachments")
+                ? await GetTicketAsync(Id(item["id"]), cancellationToken)
+                : null;
+            tickets.Add(ticket ?? await ToTicketAsync(item!, cancellationToken));
         }
 
         var newest = tickets.Count > 0 ? tickets.Max(t => t.UpdatedAt) : from;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SupportPlatform.Sdk.Mail;
 using SupportPlatform.Sdk.Monitoring;
 using SupportPlatform.Sdk.Telephony;
+using SupportPlatform.Sdk.Ticketing;
 using SupportPlatform.Sdk.Webhooks;
 
 namespace SupportPlatform.Sdk.Testing;
@@ -14,7 +15,7 @@ namespace SupportPlatform.Sdk.Testing;
 /// service collection that holds what the host gives every plugin (logging, <see cref="TimeProvider"/>, the plugin's
 /// configuration section, its <see cref="PluginContext"/>, <see cref="IWebhookUrls"/>) plus recording stand-ins of
 /// the host services (<see cref="IMonitoringAlertSink"/>, <see cref="ITelephonyService"/>,
-/// <see cref="IInboundMailSink"/>), then builds the provider with the host's validation.
+/// <see cref="IInboundMailSink"/>, <see cref="ITicketingSink"/>), then builds the provider with the host's validation.
 /// </summary>
 /// <remarks>
 /// The stand-ins keep the host's promises: they store each item once (a repeat is answered as a duplicate), honour
@@ -44,6 +45,7 @@ public sealed class PluginHarness : IDisposable, IAsyncDisposable
         Alerts = new RecordingAlertSink();
         Telephony = new RecordingTelephonyService();
         Mail = new RecordingMailSink();
+        Ticketing = new RecordingTicketingSink();
         Logs = new HarnessLog();
         Clock = options.TimeProvider ?? TimeProvider.System;
         Urls = new HarnessWebhookUrls(options.PublicUrl, options.PluginId);
@@ -59,6 +61,7 @@ public sealed class PluginHarness : IDisposable, IAsyncDisposable
             services.AddSingleton<IMonitoringAlertSink>(Alerts);
             services.AddSingleton<ITelephonyService>(Telephony);
             services.AddSingleton<IInboundMailSink>(Mail);
+            services.AddSingleton<ITicketingSink>(Ticketing);
         }
 
         plugin.ConfigureServices(services, Context);
@@ -86,6 +89,9 @@ public sealed class PluginHarness : IDisposable, IAsyncDisposable
     /// <summary>The recording <see cref="IInboundMailSink"/>: what a mail adapter handed over.</summary>
     public RecordingMailSink Mail { get; }
 
+    /// <summary>The recording <see cref="ITicketingSink"/>: the help desk tickets a ticketing plugin's webhook queued.</summary>
+    public RecordingTicketingSink Ticketing { get; }
+
     /// <summary>Everything the plugin logged.</summary>
     public HarnessLog Logs { get; }
 
@@ -95,8 +101,11 @@ public sealed class PluginHarness : IDisposable, IAsyncDisposable
     /// <summary>The plugin's <see cref="IWebhookUrls"/>.</summary>
     public IWebhookUrls Urls { get; }
 
-    /// <summary>Items stored by all recording host services together (alerts, call events, messages).</summary>
-    public int StoredCount => Alerts.Stored.Count + Telephony.Events.Count + Mail.Stored.Count;
+    /// <summary>Items stored by all recording host services together (alerts, call events, messages, queued help desk tickets).</summary>
+    public int StoredCount => Alerts.Stored.Count + Telephony.Events.Count + Mail.Stored.Count + Ticketing.Queued.Count;
+
+    /// <summary>The plugin's ticketing adapters.</summary>
+    public IReadOnlyList<ITicketingAdapter> TicketingAdapters => [.. provider.GetServices<ITicketingAdapter>()];
 
     /// <summary>The plugin's webhook handler; throws, saying so, when it registers none or more than one.</summary>
     public IWebhookHandler WebhookHandler
@@ -139,6 +148,7 @@ public sealed class PluginHarness : IDisposable, IAsyncDisposable
         Alerts.Fail = fail;
         Telephony.Fail = fail;
         Mail.Fail = fail;
+        Ticketing.Fail = fail;
     }
 
     /// <summary>Builds a request to <c>/hooks/&lt;id&gt;&lt;path&gt;</c> as the host would hand it to the plugin (form fields parsed for urlencoded bodies).</summary>

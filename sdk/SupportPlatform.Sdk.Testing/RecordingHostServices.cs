@@ -228,3 +228,44 @@ public sealed class RecordingMailSink : IInboundMailSink
         return null;
     }
 }
+
+/// <summary>
+/// A recording <see cref="SupportPlatform.Sdk.Ticketing.ITicketingSink"/> with the host's rules: a notification for
+/// a help desk ticket already waiting is not queued twice (the host bumps the waiting row instead), cancellation is
+/// honoured, and it can be told to fail.
+/// </summary>
+public sealed class RecordingTicketingSink : SupportPlatform.Sdk.Ticketing.ITicketingSink
+{
+    private readonly ConcurrentDictionary<(string System, string TicketId), byte> waiting = new();
+    private readonly ConcurrentQueue<(string System, string TicketId)> order = new();
+    private int notifications;
+
+    /// <summary>While <see langword="true"/>, every call throws <see cref="HostServiceUnavailableException"/>.</summary>
+    public bool Fail { get; set; }
+
+    /// <summary>The tickets queued, once each, in the order first queued.</summary>
+    public IReadOnlyList<(string System, string TicketId)> Queued => [.. order];
+
+    /// <summary>How many notifications arrived (repeats included; failures and cancelled ones not).</summary>
+    public int Notifications => notifications;
+
+    /// <inheritdoc />
+    public Task TicketChangedAsync(string system, string ticketId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(system);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ticketId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Fail)
+        {
+            throw new HostServiceUnavailableException("The sync queue is unavailable (simulated by the plugin harness).");
+        }
+
+        Interlocked.Increment(ref notifications);
+        if (waiting.TryAdd((system, ticketId), 0))
+        {
+            order.Enqueue((system, ticketId));
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -45,7 +45,8 @@ public sealed class FakeFreshdesk : IAsyncDisposable
             context.Response.Headers["X-RateLimit-Remaining"] = Interlocked.Decrement(ref remaining).ToString(CultureInfo.InvariantCulture);
             context.Response.Headers["X-RateLimit-Used-CurrentRequest"] = "1";
             var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ApiKey}:X"));
-            if (context.Request.Headers.Authorization != expected)
+            // Attachment URLs are pre-signed (Freshdesk keeps files on S3): they need no API key.
+            if (context.Request.Headers.Authorization != expected && !(context.Request.Path.StartsWithSegments("/s3") && context.Request.Query.ContainsKey("X-Amz-Signature")))
             {
                 await WriteJson(context, 401, new JsonObject { ["code"] = "invalid_credentials", ["message"] = "You have to be logged in to perform this action." });
                 return;
@@ -86,6 +87,9 @@ public sealed class FakeFreshdesk : IAsyncDisposable
 
     public Dictionary<long, List<JsonObject>> Conversations { get; } = [];
 
+    /// <summary>Attachment contents by id, served at their pre-signed <c>attachment_url</c>.</summary>
+    public ConcurrentDictionary<long, byte[]> Files { get; } = new();
+
     public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public static async Task<FakeFreshdesk> StartAsync()
@@ -95,7 +99,7 @@ public sealed class FakeFreshdesk : IAsyncDisposable
         return fake;
     }
 
-    public void AddTicket(long id, long requester, long? company, string subject, int priority, DateTimeOffset created, string description, long? responder = null)
+    public void AddTicket(long id, long requester, long? company, string subject, int priority, DateTimeOffset created, string description, long? responder = null, (string Name, byte[] Bytes)? file = null)
     {
         lock (gate)
         {
@@ -111,7 +115,7 @@ public sealed class FakeFreshdesk : IAsyncDisposable
                 ["responder_id"] = responder,
                 ["company_id"] = company,
                 ["tags"] = new JsonArray(),
-                ["attachments"] = new JsonArray(),
+                ["attachments"] = Attachments(file, created),
                 ["spam"] = false,
                 ["created_at"] = Iso(created),
                 ["updated_at"] = Iso(created),
@@ -121,7 +125,7 @@ public sealed class FakeFreshdesk : IAsyncDisposable
         }
     }
 
-    public long AddConversation(long ticket, long user, string text, bool incoming, bool isPrivate, DateTimeOffset at)
+    public long AddConversation(long ticket, long user, string text, bool incoming, bool isPrivate, DateTimeOffset at, (string Name, byte[] Bytes)? file = null)
     {
         lock (gate)
         {
@@ -136,7 +140,7 @@ public sealed class FakeFreshdesk : IAsyncDisposable
                 ["user_id"] = user,
                 ["source"] = isPrivate ? 2 : 0,
                 ["ticket_id"] = ticket,
-                ["attachments"] = new JsonArray(),
+                ["attachments"] = Attachments(file, at),
                 ["created_at"] = Iso(at),
                 ["updated_at"] = Iso(at),
             });
@@ -158,6 +162,16 @@ public sealed class FakeFreshdesk : IAsyncDisposable
         }
     }
 
+    /// <summary>An agent (re)assigns or unassigns the ticket in Freshdesk.</summary>
+    public void SetResponder(long ticket, long? agent, DateTimeOffset at)
+    {
+        lock (gate)
+        {
+            Tickets[ticket]["responder_id"] = agent;
+            Tickets[ticket]["updated_at"] = Iso(at);
+        }
+    }
+
     public JsonObject Ticket(long id)
     {
         lock (gate)
@@ -174,8 +188,32 @@ public sealed class FakeFreshdesk : IAsyncDisposable
         }
     }
 
+    /// <summary>Freshdesk's attachment objects: id, name, content_type, size, a pre-signed attachment_url.</summary>
+    private JsonArray Attachments((string Name, byte[] Bytes)? file, DateTimeOffset at)
+    {
+        if (file is not { } f)
+        {
+            return [];
+        }
+
+        var id = Interlocked.Increment(ref nextId);
+        Files[id] = f.Bytes;
+        return new JsonArray(new JsonObject
+        {
+            ["id"] = id,
+            ["name"] = f.Name,
+            ["content_type"] = Path.GetExtension(f.Name).ToLowerInvariant() switch { ".png" => "image/png", ".pdf" => "application/pdf", _ => "text/plain" },
+            ["size"] = f.Bytes.Length,
+            ["created_at"] = Iso(at),
+            ["updated_at"] = Iso(at),
+            ["attachment_url"] = $"{Url}s3/attachments/{id}/{Uri.EscapeDataString(f.Name)}?X-Amz-Expires=300&X-Amz-Signature=fake{id}",
+        });
+    }
+
     private void Map()
     {
+        app.MapGet("/s3/attachments/{id:long}/{name}", (long id) =>
+            Files.TryGetValue(id, out var bytes) ? Results.Bytes(bytes, "application/octet-stream") : Results.StatusCode(404));
         app.MapGet("/api/v2/companies", (HttpContext c) => Page(c, Snapshot(Companies)));
         app.MapGet("/api/v2/contacts", (HttpContext c) => Page(c, Snapshot(Contacts)));
         app.MapGet("/api/v2/agents", (HttpContext c) =>
@@ -209,6 +247,9 @@ public sealed class FakeFreshdesk : IAsyncDisposable
             {
                 tickets.ForEach(t => t.Remove("stats"));
             }
+
+            // As documented, the list does not carry a ticket's attachments; "View a ticket" does.
+            tickets.ForEach(t => t.Remove("attachments"));
 
             return Page(c, tickets);
         });

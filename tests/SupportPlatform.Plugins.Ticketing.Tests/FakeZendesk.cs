@@ -54,7 +54,7 @@ public sealed class FakeZendesk : IAsyncDisposable
             if (RateLimits.TryGetValue(path, out var remaining) && remaining > 0)
             {
                 RateLimits[path] = remaining - 1;
-                context.Response.Headers.RetryAfter = "1";
+                context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 await WriteJson(context, 429, new JsonObject { ["error"] = "APIRateLimitExceeded", ["description"] = "Rate limit exceeded" });
                 return;
             }
@@ -83,6 +83,9 @@ public sealed class FakeZendesk : IAsyncDisposable
     public TaskCompletionSource? Hold { get; set; }
 
     public TaskCompletionSource Held { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The <c>Retry-After</c> of a rate-limited answer, in seconds (default 1).</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
 
     /// <summary>Tickets whose updates are refused with 422 RecordInvalid.</summary>
     public ConcurrentDictionary<long, bool> Invalid { get; } = new();
@@ -151,7 +154,7 @@ public sealed class FakeZendesk : IAsyncDisposable
                     ["id"] = fileId,
                     ["file_name"] = f.Name,
                     ["content_url"] = new Uri(Url, $"attachments/token/{fileId}/?name={f.Name}").ToString(),
-                    ["content_type"] = "image/png",
+                    ["content_type"] = f.Name.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png" : "text/plain",
                     ["size"] = f.Bytes.Length,
                 });
             }

@@ -35,12 +35,12 @@ public sealed class FreshdeskFixture : IAsyncLifetime
         Freshdesk.Agents.Add(new JsonObject { ["id"] = Max, ["contact"] = new JsonObject { ["name"] = "Max Agent", ["email"] = "max@staff.tests.example" } });
 
         Freshdesk.AddTicket(11, Peter, Initech, "Server room too hot", 3, Monday, "The AC failed.");
-        Freshdesk.AddConversation(11, Max, "A technician is on the way.", incoming: false, isPrivate: false, Monday.AddHours(1));
+        Freshdesk.AddConversation(11, Max, "A technician is on the way.", incoming: false, isPrivate: false, Monday.AddHours(1), ("work-order.pdf", [0x25, 0x50, 0x44, 0x46, 0x2D, 0x31, 0x2E, 0x34, 0x0A]));
         Freshdesk.SetStatus(11, 4, Monday.AddHours(7));
         var november = new DateTimeOffset(2026, 11, 2, 10, 0, 0, TimeSpan.Zero);
         Freshdesk.AddTicket(12, Peter, Initech, "Backup failed", 2, november, "Last night's backup failed.");
         Freshdesk.AddConversation(12, Peter, "It failed again tonight.", incoming: true, isPrivate: false, november.AddMinutes(10));
-        Freshdesk.AddTicket(13, 802, Initech, "Stapler missing", 1, november.AddDays(1), "Have you seen my stapler?");
+        Freshdesk.AddTicket(13, 802, Initech, "Stapler missing", 1, november.AddDays(1), "Have you seen my stapler?", file: ("stapler.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 7]));
         Freshdesk.RateLimits["/api/v2/contacts"] = 1;
 
         Host = new PlatformFactory(extra: new Dictionary<string, string?>
@@ -85,12 +85,31 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         Assert.Equal(2, (long)bridge["linkedAccounts"]!);
         Assert.Equal(3, (long)bridge["import"]!["tickets"]!);
 
+        // Companies became accounts (name, domains), contacts the companies' contacts (name, address).
+        var initech = await admin.GetFromJsonAsync<JsonNode>("/api/accounts/freshdesk-5");
+        Assert.Equal("Initech", (string)initech!["name"]!);
+        Assert.Contains("initech-fd.example", initech["emailDomains"]!.AsArray().Select(d => (string)d!));
+        var people = await admin.GetFromJsonAsync<JsonArray>("/api/accounts/freshdesk-5/users");
+        var peter = people!.Single(u => (string)u!["email"]! == "peter@initech-fd.example")!;
+        Assert.Equal("Peter Gibbons", (string)peter["name"]!);
+        Assert.Equal(2, people!.Count);
+
         var hot = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 11);
         Assert.Equal("freshdesk-5", (string)hot["accountId"]!);
         Assert.Equal("high", (string)hot["priority"]!);
         Assert.Contains((string)hot["status"]!, new[] { "resolved", "closed" });
         Assert.Equal(FreshdeskFixture.Monday.AddHours(1), DateTimeOffset.Parse((string)hot["firstResponseAt"]!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(FreshdeskFixture.Monday.AddHours(7), DateTimeOffset.Parse((string)hot["resolvedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        // Attachments came over: the file of an agent's reply and the file of a ticket's first message, each readable.
+        var hotHistory = await staff.GetFromJsonAsync<JsonArray>($"/api/tickets/{(long)hot["id"]!}/history");
+        var reply = hotHistory!.Select(h => h!["event"]!).Single(e => (string)e["kind"]! == "comment");
+        Assert.Equal("work-order.pdf", (string)reply["attachments"]![0]!["fileName"]!);
+        Assert.Equal(9, await DownloadLengthAsync((long)hot["id"]!, (string)reply["attachments"]![0]!["id"]!));
+        var stapler = await TestWait.LocalTicketAsync(admin, staff, "freshdesk", 13);
+        Assert.Equal("stapler.png", (string)stapler["attachments"]![0]!["fileName"]!);
+        Assert.Equal(10, await DownloadLengthAsync((long)stapler["id"]!, (string)stapler["attachments"]![0]!["id"]!));
+        Assert.True((long)bridge["import"]!["attachments"]! >= 2);
+
         var clocks = hot["sla"]!.AsArray();
         Assert.False((bool)clocks.Single(c => (string)c!["kind"]! == "first-response")!["breached"]!);
         Assert.Equal(FreshdeskFixture.Monday.AddHours(7), DateTimeOffset.Parse((string)clocks.Single(c => (string)c!["kind"]! == "resolution")!["metAt"]!, System.Globalization.CultureInfo.InvariantCulture));
@@ -119,7 +138,7 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         Assert.Equal(3, await CommentCountAsync(id));
 
         // Freshdesk -> platform: the requester answers and the agent sets pending.
-        freshdesk.AddConversation(12, FreshdeskFixture.Peter, "Thanks, I will check tomorrow.", incoming: true, isPrivate: false, DateTimeOffset.UtcNow);
+        freshdesk.AddConversation(12, FreshdeskFixture.Peter, "Thanks, I will check tomorrow.", incoming: true, isPrivate: false, DateTimeOffset.UtcNow, ("backup.log", "ERROR disk full\n"u8.ToArray()));
         freshdesk.SetStatus(12, 3, DateTimeOffset.UtcNow);
         var puts = freshdesk.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal));
         await WebhookAsync(12);
@@ -128,9 +147,26 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         Assert.Equal(4, await CommentCountAsync(id));
         Assert.Equal(puts, freshdesk.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal)));
 
+        // The file of the synced reply came with it.
+        var synced = (await staff.GetFromJsonAsync<JsonArray>($"/api/tickets/{id}/history"))!.Select(h => h!["event"]!).Last(e => (string)e["kind"]! == "comment");
+        Assert.Equal("client", (string)synced["actor"]!["kind"]!);
+        Assert.Equal("backup.log", (string)synced["attachments"]![0]!["fileName"]!);
+        Assert.Equal(16, await DownloadLengthAsync(id, (string)synced["attachments"]![0]!["id"]!));
+
         // Assignee: the platform assigns Max; Freshdesk's responder becomes Max's agent id.
         await staff.PostOkAsync($"/api/tickets/{id}/assignment", new { agentId = "max" });
         await TestWait.UntilAsync(() => freshdesk.Ticket(12)["responder_id"] is JsonValue r && r.GetValue<long>() == FreshdeskFixture.Max, "the responder in Freshdesk");
+        await QueueEmptyAsync();
+
+        // Freshdesk -> platform: unassigned there, unassigned here; assigned to Max there, Max's here.
+        freshdesk.SetResponder(12, null, DateTimeOffset.UtcNow);
+        await WebhookAsync(12);
+        await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => t["agentId"] is null, "the unassignment from Freshdesk");
+        await QueueEmptyAsync();
+        freshdesk.SetResponder(12, FreshdeskFixture.Max, DateTimeOffset.UtcNow.AddSeconds(1));
+        await WebhookAsync(12);
+        await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => (string?)t["agentId"] == "max", "the assignment from Freshdesk");
+        await QueueEmptyAsync();
 
         // A refusal keeps Freshdesk's validation message on the queue row.
         freshdesk.Locked[12] = true;
@@ -170,6 +206,29 @@ public sealed class FreshdeskTests(FreshdeskFixture fixture) : IClassFixture<Fre
         request.Headers.Add("X-Webhook-Secret", FreshdeskFixture.Secret);
         using var response = await fixture.Host.CreateClient().SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>The monthly report of a month before the switch counts the imported tickets with their own response and resolution times.</summary>
+    [Fact]
+    public async Task MonthlyReport_OfAMonthBeforeTheSwitch_CountsImportedTickets()
+    {
+        var report = await admin.GetFromJsonAsync<JsonNode>("/api/reports/accounts/freshdesk-5/monthly/2026-10");
+        Assert.Equal(1, (int)report!["opened"]!);
+        Assert.Equal(1, (int)report["resolved"]!);
+        // Monday 09:00 to 10:00 and to 16:00, inside the reference contract's business hours (weekdays 09:00-17:00).
+        Assert.Equal(1, (int)report["firstResponse"]!["count"]!);
+        Assert.Equal(60, (double)report["firstResponse"]!["medianMinutes"]!);
+        Assert.Equal(420, (double)report["resolution"]!["medianMinutes"]!);
+        Assert.Equal(100, (double)report["compliancePercent"]!);
+        var november = await admin.GetFromJsonAsync<JsonNode>("/api/reports/accounts/freshdesk-5/monthly/2026-11");
+        Assert.Equal(2, (int)november!["opened"]!);
+    }
+
+    private async Task<int> DownloadLengthAsync(long ticket, string attachment)
+    {
+        using var file = await staff.GetAsync($"/api/tickets/{ticket}/attachments/{attachment}");
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        return (await file.Content.ReadAsByteArrayAsync()).Length;
     }
 
     private Task QueueEmptyAsync() =>

@@ -209,13 +209,19 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
         Assert.Equal(2, await CommentCountAsync(id));
 
         // Zendesk -> platform: the requester's comment and a status change arrive; nothing is written back.
-        zendesk.AddComment(103, ZendeskFixture.Ann, "Updated, still drops.", true, DateTimeOffset.UtcNow);
+        zendesk.AddComment(103, ZendeskFixture.Ann, "Updated, still drops.", true, DateTimeOffset.UtcNow, ("vpn.log", "drop at 10:02\n"u8.ToArray()));
         zendesk.SetStatus(103, "pending", DateTimeOffset.UtcNow);
         await WebhookAsync(103);
         await TestWait.UntilAsync(staff, $"/api/tickets/{id}", t => (string)t["status"]! == "pending-client", "the status from Zendesk");
         await QueueEmptyAsync();
         Assert.Equal(3, await CommentCountAsync(id));
         Assert.Equal(puts, zendesk.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal)));
+        var synced = (await staff.GetFromJsonAsync<JsonArray>($"/api/tickets/{id}/history"))!.Select(h => h!["event"]!).Last(e => (string)e["kind"]! == "comment");
+        Assert.Equal("vpn.log", (string)synced["attachments"]![0]!["fileName"]!);
+        using (var file = await staff.GetAsync($"/api/tickets/{id}/attachments/{(string)synced["attachments"]![0]!["id"]!}"))
+        {
+            Assert.Equal(14, (await file.Content.ReadAsByteArrayAsync()).Length);
+        }
 
         // A refused update keeps its error (Zendesk's own words) and is retried; meanwhile Zendesk changes the status
         // later than the platform did: the later change wins.
@@ -261,6 +267,49 @@ public sealed class ZendeskTests(ZendeskFixture fixture) : IClassFixture<Zendesk
         var bridge = await admin.GetFromJsonAsync<JsonNode>("/api/admin/bridge/zendesk");
         Assert.DoesNotContain(bridge!["queue"]!.AsArray(), q => (string)q!["ref"]! is "777" or "778");
         Assert.DoesNotContain(zendesk.Requests, r => r.Contains("/tickets/777", StringComparison.Ordinal) || r.Contains("/tickets/778", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The first monthly report already covers the months before the switch: October's report of Globex counts the
+    /// imported urgent ticket with its own first response (3 h, around the clock), resolution (7 h) and breach.
+    /// </summary>
+    [Fact]
+    public async Task MonthlyReport_OfAMonthBeforeTheSwitch_CountsImportedTicketsWithTheirOwnTimes()
+    {
+        var report = await admin.GetFromJsonAsync<JsonNode>("/api/reports/accounts/zendesk-362/monthly/2026-10");
+        Assert.Equal(1, (int)report!["opened"]!);
+        Assert.Equal(1, (int)report["resolved"]!);
+        Assert.Equal(180, (double)report["firstResponse"]!["medianMinutes"]!);
+        Assert.Equal(420, (double)report["resolution"]!["medianMinutes"]!);
+        Assert.Equal(0, (double)report["compliancePercent"]!);
+        // Both clocks of the one ticket broke (1 h to respond, 4 h to resolve), each stamped when it did.
+        var breaches = report["breaches"]!.AsArray();
+        Assert.All(breaches, b => Assert.Equal("Mail server down", (string)b!["subject"]!));
+        var breach = breaches.Single(b => (string)b!["clock"]! == "first-response")!;
+        Assert.Equal(ZendeskFixture.Monday.AddDays(1).AddHours(1), DateTimeOffset.Parse((string)breach["recordedAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var critical = report["compliance"]!.AsArray().Single(c => string.Equals((string)c!["priority"]!, "critical", StringComparison.OrdinalIgnoreCase))!;
+        Assert.Equal(1, (int)critical["tickets"]!);
+        Assert.Equal(1, (int)critical["breached"]!);
+
+        // Acme's October: the printer ticket, answered after 30 min inside business hours.
+        var acme = await admin.GetFromJsonAsync<JsonNode>("/api/reports/accounts/zendesk-361/monthly/2026-10");
+        Assert.Equal(1, (int)acme!["opened"]!);
+        Assert.Equal(30, (double)acme["firstResponse"]!["medianMinutes"]!);
+        Assert.Equal(100, (double)acme["compliancePercent"]!);
+    }
+
+    [Fact]
+    public async Task QueueRetry_HalfGivenOrUnknownRowsRefused_RetryAllAnswersTheCount()
+    {
+        var sideways = await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "sideways", @ref = "1" }).OkAsync(422);
+        Assert.Contains("direction is 'sideways'", (string)sideways["detail"]!, StringComparison.Ordinal);
+        await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "in" }).OkAsync(422);
+        var unknown = await admin.PostAsJsonAsync("/api/admin/bridge/zendesk/queue/retry", new { direction = "in", @ref = "999999" }).OkAsync(404);
+        Assert.Contains("No waiting in row for 999999", (string)unknown["detail"]!, StringComparison.Ordinal);
+        await admin.PostAsJsonAsync("/api/admin/bridge/nodesk/queue/retry", new { }).OkAsync(404);
+        var all = await admin.PostOkAsync("/api/admin/bridge/zendesk/queue/retry", new { });
+        Assert.True((int)all["retried"]! >= 0);
+        Assert.Equal("zendesk", (string)all["bridge"]!["system"]!);
     }
 
     [Fact]

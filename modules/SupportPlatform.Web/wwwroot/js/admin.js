@@ -1,6 +1,8 @@
 // Admin pages over the existing REST APIs: accounts and their contracts (/api/accounts), routing and escalation rules
-// (/api/routing), agents (/api/agents), vendors (/api/vendors) and plugins (/api/admin/plugins).
+// (/api/routing), agents (/api/agents), vendors (/api/vendors), plugins (/api/admin/plugins) and the help desk bridge
+// (/api/admin/bridge, in bridge-admin.js).
 import { showBalanceHistory } from './hours.js';
+import { bridgePage } from './bridge-admin.js';
 import { get, put, requireUser } from './api.js';
 import { h, fill, $, announce, showError, label, formatDate, consoleHeader, holdForms, markReady } from './dom.js';
 
@@ -328,6 +330,7 @@ const sections = {
   agents: () => agentsPage(),
   vendors: () => vendorsPage(),
   plugins: () => pluginsPage(),
+  bridge: () => bridgePage(content, setTitle),
   templates: () => templatesPage(),
 };
 
