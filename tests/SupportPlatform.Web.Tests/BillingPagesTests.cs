@@ -32,11 +32,33 @@ public sealed class BillingPagesTests(WebFixture fixture)
             await page.GetByLabel("Title").FillAsync("Mail migration");
             await page.GetByLabel("Why it is out of scope").FillAsync("Migrations are projects, not support.");
             await page.GetByLabel("Ticket number (optional)").FillAsync(ticket.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await page.GetByLabel("Task", new() { Exact = true }).FillAsync("Move mailboxes");
-            await page.GetByLabel("Hours", new() { Exact = true }).FillAsync("2");
+            // Several line items: the amounts and totals are priced by the server as they are typed, and follow removals.
+            await page.GetByLabel("Task, line 1", new() { Exact = true }).FillAsync("Move mailboxes");
+            await page.GetByLabel("Hours, line 1", new() { Exact = true }).FillAsync("2");
+            await Expect(page.Locator("#est-total")).ToHaveTextAsync("170.00 USD");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add line" }).ClickAsync();
+            await page.GetByLabel("Task, line 2", new() { Exact = true }).FillAsync("Test the mail flow");
+            await page.GetByLabel("Hours, line 2", new() { Exact = true }).FillAsync("0.35");
+            await page.GetByLabel("Rate, line 2", new() { Exact = true }).FillAsync("99.99");
+            await Expect(page.Locator("#est-lines tr").Nth(1).Locator(".est-amount")).ToHaveTextAsync("35.00 USD"); // 0.35 × 99.99 = 34.9965
+            await Expect(page.Locator("#est-subtotal")).ToHaveTextAsync("205.00 USD");
+            await Expect(page.Locator("#est-total")).ToHaveTextAsync("205.00 USD");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Add line" }).ClickAsync();
+            await page.GetByLabel("Task, line 3", new() { Exact = true }).FillAsync("Train the staff");
+            await page.GetByLabel("Hours, line 3", new() { Exact = true }).FillAsync("1.5");
+            await Expect(page.Locator("#est-total")).ToHaveTextAsync("332.50 USD");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Remove line 2" }).ClickAsync();
+            await Expect(page.Locator("#est-lines tr")).ToHaveCountAsync(2);
+            await Expect(page.Locator("#est-total")).ToHaveTextAsync("297.50 USD");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Remove line 3" }).ClickAsync();
+            await Expect(page.Locator("#est-total")).ToHaveTextAsync("170.00 USD");
+            await page.GetByLabel("Valid until").FillAsync("2099-01-31");
+            await page.GetByLabel("Assumptions (one per line)").FillAsync("Client provides admin access\nMailboxes under 50 GB");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create estimate" }).ClickAsync();
             await Expect(page.Locator("#estimates .estimate")).ToContainTextAsync("Mail migration");
             await Expect(page.Locator("#estimates .total")).ToHaveTextAsync("170.00 USD");
+            await Expect(page.Locator("#estimates .valid-until")).ToHaveTextAsync("Valid until 2099-01-31");
+            await Expect(page.Locator("#estimates .assumptions li")).ToHaveTextAsync(["Client provides admin access", "Mailboxes under 50 GB"]);
             await page.GetByRole(AriaRole.Button, new() { Name = "Send for approval" }).ClickAsync();
             await Expect(page.Locator("#estimates .estimate")).ToContainTextAsync("sent");
             var violations = await PageChecks.AxeViolationsAsync(page);
