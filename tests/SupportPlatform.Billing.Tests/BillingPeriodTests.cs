@@ -32,7 +32,12 @@ public abstract class BillingPeriodTests(BillingFixture host)
     public async Task MonthlyPeriod_InvoicedAtLocalPeriodEnd_Once_EmptyPeriodIssuesNothing_BuyerAddressOnInvoice()
     {
         var staff = host.Staff;
-        (await staff.PutAsJsonAsync("/api/accounts/acme", new { name = "Acme Corp", timeZone = "America/New_York" })).EnsureSuccessStatusCode();
+
+        // New York; a 6-minute phone allowance that remote sessions count against.
+        var account = await Json(await staff.GetAsync("/api/accounts/acme"), 200);
+        account["contract"]!["phone"]!["counts"] = "phone-and-remote";
+        account["contract"]!["phone"]!["monthlyAllowance"] = "00:06:00";
+        (await staff.PutAsJsonAsync("/api/accounts/acme", new { name = "Acme Corp", timeZone = "America/New_York", contract = account["contract"] })).EnsureSuccessStatusCode();
 
         // Bad details are refused, naming each wrong field.
         var problem = await Json(await staff.PutAsJsonAsync("/api/billing/accounts/acme/billing-profile", new { countryCode = "USA", vatId = "?", billingPeriod = "weekly" }), 400);
@@ -51,6 +56,10 @@ public abstract class BillingPeriodTests(BillingFixture host)
         // Time on approved work this month (in New York), not invoiced by hand.
         var (_, taskId) = await host.ApprovedEstimateAsync(("Move mailboxes", 4m));
         await Json(await staff.PostAsJsonAsync("/api/billing/time-entries", new { taskId, minutes = 90, note = "Moved the first mailboxes" }), 201);
+        (await staff.PostAsJsonAsync("/api/accounts/acme/usage", new
+        {
+            usageId = "rs-period", kind = "remote-session", startedAt = host.Clock.GetUtcNow().AddMinutes(-30), minutes = 18,
+        })).EnsureSuccessStatusCode(); // 12 minutes beyond the allowance
 
         var local = TimeZoneInfo.ConvertTime(host.Clock.GetUtcNow(), Zone);
         var month = new DateOnly(local.Year, local.Month, 1);
@@ -69,8 +78,10 @@ public abstract class BillingPeriodTests(BillingFixture host)
         Assert.True(host.Clock.GetUtcNow() >= due);
         var invoice = (await invoices.GetAsync(run.InvoiceId!, CancellationToken.None))!.Document;
         Assert.Equal((month, month.AddMonths(1).AddDays(-1)), (invoice.PeriodStart, invoice.PeriodEnd));
-        Assert.Equal((127.50m, 12.75m, 140.25m), (invoice.Subtotal, invoice.Tax, invoice.Total)); // 1.5 h × 85; VAT 10%
-        Assert.Equal("Moved the first mailboxes", Assert.Single(Assert.Single(invoice.Lines).Entries).Note);
+        // 1.5 h × 85 = 127.50 of work; 0.2 h × 85 = 17.00 of phone overage; VAT 10% of 144.50.
+        Assert.Equal((127.50m, 17.00m), (invoice.Lines.Single(l => l.Kind == "work").Amount, invoice.Lines.Single(l => l.Kind == "phone-overage").Amount));
+        Assert.Equal((144.50m, 14.45m, 158.95m), (invoice.Subtotal, invoice.Tax, invoice.Total));
+        Assert.Equal("Moved the first mailboxes", Assert.Single(invoice.Lines.Single(l => l.Kind == "work").Entries).Note);
         Assert.Equal(("US", "US987654321", "1 Main Street", "Springfield", "12345"),
             (invoice.Buyer.CountryCode, invoice.Buyer.VatId, invoice.Buyer.Street, invoice.Buyer.City, invoice.Buyer.PostalCode));
 

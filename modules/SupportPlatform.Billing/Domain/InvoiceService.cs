@@ -100,7 +100,10 @@ internal sealed partial class InvoiceService(
 
         var phone = request.IncludePhoneOverage
             ? (await billableLines.ListAsync(accountId, unbilledOnly: true, ct))
-                .Where(l => fromMs is null || (l.CreatedAt.ToUnixTimeMilliseconds() >= fromMs && l.CreatedAt.ToUnixTimeMilliseconds() < toMs))
+                // A billing period takes the overage of the allowance period of the same name (both are the account's
+                // local calendar month), so a call that ran past midnight at the month's end is billed with the month it counted in.
+                .Where(l => periodRun is not null ? l.Period == periodRun
+                    : fromMs is null || (l.CreatedAt.ToUnixTimeMilliseconds() >= fromMs && l.CreatedAt.ToUnixTimeMilliseconds() < toMs))
                 .ToList()
             : [];
         if (phone.FirstOrDefault(l => l.Amount.Currency != options.Currency) is { } foreign)
