@@ -9,6 +9,7 @@ namespace SupportPlatform.Web.Tests;
 public sealed class BillingPagesTests(WebFixture fixture)
 {
     private readonly TestUser agent = TestUser.Agent("bea", "Bea Billing");
+    private readonly TestUser senior = new("staff", "sid", "Sid Senior", Role: "senior");
 
     [Fact]
     public async Task Billing_EstimateApproveLogTimeInvoice_InTheBrowser()
@@ -23,6 +24,22 @@ public sealed class BillingPagesTests(WebFixture fixture)
         using var staffApi = await fixture.ApiAsync(agent);
         await WebFixture.Ok(await staffApi.PatchAsJsonAsync($"/api/accounts/{account}/users/{manager.UserId}", new { manager = true }));
         var ticket = await WebFixture.CreateTicketAsync(staffApi, account, manager.UserId, "Please migrate our mail server");
+
+        // A senior engineer enters the account's billing details (the buyer on its invoices).
+        await using (var console = await fixture.OpenAsync(senior))
+        {
+            var page = console.Page;
+            await page.GotoReadyAsync($"/console/billing?account={account}");
+            await page.GetByLabel("Street").FillAsync("7 Harbour Road");
+            await page.GetByLabel("City").FillAsync("Dublin");
+            await page.GetByLabel("Postal code").FillAsync("D02 XY45");
+            await page.GetByLabel("Country (two letters)").FillAsync("ie");
+            await page.GetByLabel("VAT id").FillAsync("IE1234567T");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save billing details" }).ClickAsync();
+            await Expect(page.Locator("#announcer")).ToHaveTextAsync("Billing details saved.");
+            await Expect(page.GetByLabel("Country (two letters)")).ToHaveValueAsync("IE");
+            Assert.Empty(console.Errors);
+        }
 
         // Staff draft the estimate for the ticket and send it.
         await using (var console = await fixture.OpenAsync(agent, bypassCsp: true))
@@ -109,6 +126,9 @@ public sealed class BillingPagesTests(WebFixture fixture)
             Assert.Contains(number, text, StringComparison.Ordinal);
             Assert.Contains("Moved all mailboxes", text, StringComparison.Ordinal);
             Assert.Contains("Bea Billing", text, StringComparison.Ordinal);
+            Assert.Contains("7 Harbour Road", text, StringComparison.Ordinal);
+            Assert.Contains("D02 XY45 Dublin", text, StringComparison.Ordinal);
+            Assert.Contains("VAT IE1234567T", text, StringComparison.Ordinal);
         }
     }
 }

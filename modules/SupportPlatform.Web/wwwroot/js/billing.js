@@ -1,6 +1,6 @@
 // The console's billing page: an account's out-of-scope work. Staff draft an estimate (with why it is out of scope),
 // send it for the client's approval, log time on the tasks of approved work, complete it and issue the invoice.
-import { get, post, requireUser } from './api.js';
+import { get, post, put, requireUser } from './api.js';
 import { h, fill, $, announce, showError, consoleHeader, holdForms, markReady, label } from './dom.js';
 import { linesTable, progress, invoicesTable, money } from './billing-view.js';
 
@@ -17,18 +17,21 @@ accountSelect.addEventListener('change', () => { history.replaceState(null, '', 
 const error = h('div');
 const estimatesBox = h('div', { id: 'estimates' });
 const invoicesBox = h('div');
+const details = billingDetailsForm();
 fill(main, h('h1', { text: 'Billing: additional work' }),
   h('div', { class: 'field' }, h('label', { for: 'account', text: 'Account' }), accountSelect),
-  error, newEstimateForm(), h('h2', { text: 'Estimates' }), estimatesBox, h('h2', { text: 'Invoices' }), invoicesBox);
+  error, details.form, newEstimateForm(), h('h2', { text: 'Estimates' }), estimatesBox, h('h2', { text: 'Invoices' }), invoicesBox);
 await show();
 markReady();
 
 async function show() {
   if (!accountSelect.value) return;
   try {
-    const [estimates, invoices] = await Promise.all([
+    const [estimates, invoices, profile] = await Promise.all([
       get(`/api/billing/estimates?accountId=${encodeURIComponent(accountSelect.value)}`),
-      get(`/api/billing/invoices?accountId=${encodeURIComponent(accountSelect.value)}`)]);
+      get(`/api/billing/invoices?accountId=${encodeURIComponent(accountSelect.value)}`),
+      get(`/api/billing/accounts/${encodeURIComponent(accountSelect.value)}/billing-profile`)]);
+    details.load(profile);
     fill(estimatesBox, estimates.length === 0 ? h('p', { class: 'notice', text: 'No estimates for this account.' }) : estimates.map(card));
     fill(invoicesBox, invoicesTable(invoices));
   } catch (e) {
@@ -39,6 +42,42 @@ async function show() {
 function field(id, text, control) {
   control.id = id;
   return h('div', { class: 'field' }, h('label', { for: id, text }), control);
+}
+
+// The account's billing details (senior engineers): the buyer's postal address, country and VAT id printed on its
+// invoices and carried in e-invoices, and whether it is invoiced each month at the month's end.
+function billingDetailsForm() {
+  const inputs = {
+    street: h('input', { type: 'text', autocomplete: 'off' }),
+    city: h('input', { type: 'text', autocomplete: 'off' }),
+    postalCode: h('input', { type: 'text', autocomplete: 'off' }),
+    countryCode: h('input', { type: 'text', required: true, maxlength: '2', pattern: '[A-Za-z]{2}' }),
+    vatId: h('input', { type: 'text', autocomplete: 'off' }),
+    email: h('input', { type: 'email', autocomplete: 'off' }),
+  };
+  const period = h('select', null, h('option', { value: 'none', text: 'On completion or by hand' }), h('option', { value: 'monthly', text: 'Monthly, at the end of each month' }));
+  const formError = h('div');
+  const form = h('form', { class: 'panel', id: 'billing-details', 'aria-labelledby': 'billing-details-title' },
+    h('h2', { id: 'billing-details-title', text: 'Billing details of the account' }),
+    field('bd-street', 'Street', inputs.street), field('bd-city', 'City', inputs.city), field('bd-postal', 'Postal code', inputs.postalCode),
+    field('bd-country', 'Country (two letters)', inputs.countryCode), field('bd-vat', 'VAT id', inputs.vatId), field('bd-email', 'Billing email', inputs.email),
+    field('bd-period', 'Invoicing', period), h('button', { type: 'submit' }, 'Save billing details'), formError);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    try {
+      const body = Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, input.value || null]));
+      load(await put(`/api/billing/accounts/${encodeURIComponent(accountSelect.value)}/billing-profile`, { ...body, billingPeriod: period.value }));
+      fill(formError);
+      announce('Billing details saved.');
+    } catch (e) {
+      showError(formError, e);
+    }
+  });
+  function load(profile) {
+    for (const [k, input] of Object.entries(inputs)) input.value = profile[k] ?? '';
+    period.value = profile.billingPeriod;
+  }
+  return { form, load };
 }
 
 // The estimate form: any number of line items (task, hours, optional rate), assumptions and a validity date. Amounts
