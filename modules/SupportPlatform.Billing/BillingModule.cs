@@ -22,6 +22,7 @@ public sealed class BillingModule : IModule
         services.AddSingleton(BillingOptions.Read(configuration));
         services.AddSingleton<EstimateService>();
         services.AddSingleton<InvoiceService>();
+        services.AddSingleton<Periods.BillingProfiles>();
         services.AddSingleton<SupportPlatform.Billing.Contracts.IAdditionalWorkSummary>(sp => sp.GetRequiredService<InvoiceService>());
         services.AddSingleton<ApprovalLinks>();
         services.AddSingleton<BillingTemplates>();

@@ -71,6 +71,39 @@ internal sealed partial record BillingOptions
             throw new PlatformSettingsException([$"{Key("Seller:CountryCode")} is '{country}'; it must be a two-letter ISO 3166 code such as US or DE."]);
         }
 
+        var sellerProblems = new List<string>();
+        var sellerName = (seller["Name"] ?? options.Seller.Name).Trim();
+        if (sellerName.Length is 0 or > 200)
+        {
+            sellerProblems.Add($"{Key("Seller:Name")} must be the seller's legal name, 1 to 200 characters (EN 16931 BT-27).");
+        }
+
+        var vatId = seller["VatId"] is { Length: > 0 } rawVat ? rawVat.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() : null;
+        if (vatId is not null && !VatId().IsMatch(vatId))
+        {
+            sellerProblems.Add($"{Key("Seller:VatId")} is '{seller["VatId"]}'; it must be letters and digits (3 to 30), e.g. DE123456789.");
+        }
+
+        foreach (var (name, max) in new[] { ("Street", 200), ("City", 100), ("PostalCode", 20), ("Email", 254) })
+        {
+            if (seller[name] is { } value && value.Trim().Length > max)
+            {
+                sellerProblems.Add($"{Key("Seller:" + name)} is longer than {max} characters.");
+            }
+        }
+
+        if (seller["Email"] is { Length: > 0 } mail && (!mail.Contains('@', StringComparison.Ordinal) || mail.StartsWith('@') || mail.EndsWith('@')))
+        {
+            sellerProblems.Add($"{Key("Seller:Email")} is '{mail}'; it must be an email address.");
+        }
+
+        if (sellerProblems.Count > 0)
+        {
+            throw new PlatformSettingsException(sellerProblems);
+        }
+
+        static string? Trimmed(string? value) => value?.Trim() is { Length: > 0 } text ? text : null;
+
         return options with
         {
             Currency = currency,
@@ -83,13 +116,13 @@ internal sealed partial record BillingOptions
             ChromiumPath = section["ChromiumPath"] ?? options.ChromiumPath,
             Seller = new BillingParty(
                 "msp",
-                seller["Name"] ?? options.Seller.Name,
+                sellerName,
                 country,
-                seller["VatId"],
-                seller["Street"],
-                seller["City"],
-                seller["PostalCode"],
-                seller["Email"]),
+                vatId,
+                Trimmed(seller["Street"]),
+                Trimmed(seller["City"]),
+                Trimmed(seller["PostalCode"]),
+                Trimmed(seller["Email"])),
         };
     }
 
@@ -98,4 +131,7 @@ internal sealed partial record BillingOptions
 
     [GeneratedRegex("^[A-Z]{2}$")]
     private static partial Regex CountryCode();
+
+    [GeneratedRegex("^[A-Z0-9]{3,30}$")]
+    private static partial Regex VatId();
 }

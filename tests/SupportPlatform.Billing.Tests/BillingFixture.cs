@@ -14,10 +14,11 @@ namespace SupportPlatform.Billing.Tests;
 /// One real host per back-end and test class, on a fake clock: account "acme" with a manager (mia) and another user
 /// (carl), a senior engineer (sam). Tests use their own estimates, so they do not interfere.
 /// </summary>
-public abstract partial class BillingFixture(DatabaseProvider provider) : IAsyncLifetime
+public abstract partial class BillingFixture(DatabaseProvider provider, DateTimeOffset? start = null) : IAsyncLifetime
 {
-    // Starts at the real time: the sign-in cookie the helpers use expires by the fake clock but is kept by the real one.
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    // Starts at the real time, or later: the sign-in cookie the helpers use expires by the fake clock but is kept by the
+    // real one, so the fake clock must never be behind the real one.
+    public FakeTimeProvider Clock { get; } = new(start is { } at && at > DateTimeOffset.UtcNow ? at : DateTimeOffset.UtcNow);
 
     public PlatformFactory Factory { get; private set; } = null!;
 

@@ -32,6 +32,26 @@ public abstract class BillingFlowTests(BillingFixture host)
     }
 
     [Fact]
+    public async Task Quote_PricesDraftWithoutStoringIt_AmountsFollowTheLines()
+    {
+        var before = (await Json(await Staff.GetAsync("/api/billing/estimates?accountId=globex"), 200)).AsArray().Count;
+
+        var quote = await Json(await Staff.PostAsJsonAsync("/api/billing/estimates/quote", new
+        {
+            accountId = "globex",
+            lines = new object[] { new { task = "Plan", hours = "1.75", rate = "82.65" }, new { task = "Check", hours = 0m }, new { task = "Install", hours = 3m } },
+        }), 200);
+
+        // The same arithmetic as a stored estimate; the unfinished line has no amount and is left out of the totals.
+        Assert.Equal(new decimal?[] { 144.64m, null, 255.00m }, quote["amounts"]!.AsArray().Select(a => (decimal?)a).ToArray());
+        Assert.Equal((399.64m, 39.96m, 439.60m, "VAT"), ((decimal)quote["subtotal"]!, (decimal)quote["tax"]!, (decimal)quote["total"]!, (string)quote["taxName"]!));
+        var problems = quote["problems"]!.AsArray().Select(p => (string)p!).ToList();
+        Assert.Contains(problems, p => p.StartsWith("Line 2: hours must be more than 0", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Give the date until which the estimate is valid", StringComparison.Ordinal));
+        Assert.Equal(before, (await Json(await Staff.GetAsync("/api/billing/estimates?accountId=globex"), 200)).AsArray().Count);
+    }
+
+    [Fact]
     public async Task Estimate_BadLines_ProblemSaysWhat()
     {
         var problem = await Json(await Staff.PostAsJsonAsync("/api/billing/estimates", new

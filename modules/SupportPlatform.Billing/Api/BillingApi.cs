@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using SupportPlatform.Billing.Documents;
 using SupportPlatform.Billing.Domain;
 using SupportPlatform.Billing.Exports;
+using SupportPlatform.Billing.Periods;
 using SupportPlatform.Core.Mail;
 using SupportPlatform.Core.Security;
 using SupportPlatform.Identity.Contracts;
@@ -31,6 +32,17 @@ internal static class BillingApi
             .WithName("SetScopeRules").RequireAuthorization(PlatformPolicies.Senior)
             .WithSummary("Replaces the scope rules of the account's contract: { rules: [{ id?, kind: in|out, text }] }.");
 
+        api.MapGet("/accounts/{accountId}/billing-profile", (string accountId, BillingProfiles p, CancellationToken ct) => p.GetAsync(accountId, ct))
+            .WithName("GetBillingProfile").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
+            .WithSummary("The account's billing details: postal address, country and VAT id on its invoices, and its billing period (none or monthly).");
+        api.MapPut("/accounts/{accountId}/billing-profile", (string accountId, BillingProfileRequest request, HttpContext http, BillingProfiles p, CancellationToken ct) =>
+                p.SetAsync(accountId, request, Actor(http), ct))
+            .WithName("SetBillingProfile").RequireAuthorization(PlatformPolicies.Senior)
+            .WithSummary("Sets the account's billing details { street?, city?, postalCode?, countryCode, vatId?, email?, billingPeriod: none|monthly }; monthly invoices each calendar month at its end, in the account's time zone.");
+        api.MapGet("/accounts/{accountId}/billing-periods", (string accountId, InvoiceService s, CancellationToken ct) => s.PeriodRunsAsync(accountId, ct))
+            .WithName("ListBillingPeriods").RequireAuthorization(PlatformPolicies.Staff)
+            .WithSummary("The billing periods already invoiced for the account, newest first: { period, invoiceId (null: nothing to bill), at }.");
+
         api.MapPost("/estimates", async (CreateEstimateRequest request, HttpContext http, EstimateService s, CancellationToken ct) =>
             {
                 var estimate = await s.CreateAsync(request, Actor(http), ct);
@@ -38,6 +50,9 @@ internal static class BillingApi
             })
             .WithName("CreateEstimate").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("Marks a ticket or request out of scope (scopeReason, scopeRuleId) and drafts its estimate: lines { task, hours, rate? }, assumptions, validUntil.");
+        api.MapPost("/estimates/quote", (CreateEstimateRequest request, HttpContext http, EstimateService s) => s.QuoteAsync(request, Actor(http)))
+            .WithName("QuoteEstimate").RequireAuthorization(PlatformPolicies.Staff)
+            .WithSummary("Prices a draft estimate without storing it (same body as POST /estimates): each line's amount, subtotal, tax and total, and what would be refused.");
         api.MapGet("/estimates", async (string? accountId, long? ticketId, HttpContext http, EstimateService s, CancellationToken ct) =>
             {
                 if (http.User.ClientAccountId() is { } own)

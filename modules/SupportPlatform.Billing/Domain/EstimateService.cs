@@ -133,6 +133,27 @@ internal sealed partial class EstimateService(
         return (await GetAsync(id, ct))!;
     }
 
+    /// <summary>
+    /// Prices a draft without storing it, with the same rules as <see cref="CreateAsync"/> (the contract's rate when a
+    /// line has none, tax and currency from the settings): the console's estimate form shows these totals as staff type,
+    /// so the browser never does money arithmetic. <c>Amounts</c> follows the request's lines (null: that line is not
+    /// valid yet); the totals cover the valid lines; <c>Problems</c> says what would be refused.
+    /// </summary>
+    public async Task<EstimateQuote> QuoteAsync(CreateEstimateRequest request, Actor actor)
+    {
+        var account = await RequireAccountAsync(request.AccountId?.Trim() ?? "");
+        var lines = request.Lines ?? [];
+        var amounts = lines.Select(line =>
+        {
+            var ignored = new List<string>();
+            var single = BuildVersion(1, [line], null, Today(), account, actor, ignored);
+            return single.Lines.Count == 1 ? single.Lines[0].Amount : (decimal?)null;
+        }).ToList();
+        var problems = new List<string>();
+        var version = BuildVersion(1, lines, request.Assumptions, request.ValidUntil, account, actor, problems);
+        return new EstimateQuote(amounts, version.Hours, version.Subtotal, version.Tax, version.Total, version.Currency, version.TaxName, version.TaxRate, problems);
+    }
+
     public async Task<Estimate> ReviseAsync(string id, ReviseEstimateRequest request, Actor actor, CancellationToken ct)
     {
         var existing = await GetAsync(id, ct) ?? throw NotFound(id);

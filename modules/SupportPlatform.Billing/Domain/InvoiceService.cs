@@ -25,6 +25,7 @@ internal sealed partial class InvoiceService(
     BillingOptions options,
     TimeProvider clock,
     IServiceProvider services,
+    Periods.BillingProfiles profiles,
     ILogger<InvoiceService> logger) : IAdditionalWorkSummary
 {
     private const string InvoiceColumns = """
@@ -32,7 +33,48 @@ internal sealed partial class InvoiceService(
         (SELECT c.number FROM sp_billing_invoices c WHERE c.credits_invoice_id = i.id) AS CreditedBy
         """;
 
-    public async Task<IssuedDocument> IssueAsync(InvoiceRequest request, CancellationToken ct)
+    /// <summary>
+    /// Invoices one month of an account (its billing period, in its time zone): the month's uninvoiced time entries and
+    /// phone overage. The period is recorded in <c>sp_billing_period_runs</c> in the issuing transaction, so a period is
+    /// invoiced at most once; a month with nothing to bill is recorded with no invoice and issues nothing.
+    /// </summary>
+    public async Task<(IssuedDocument? Invoice, bool Already)> IssuePeriodAsync(string accountId, DateOnly month, CancellationToken ct)
+    {
+        var period = month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            var first = new DateOnly(month.Year, month.Month, 1);
+            return (await IssueAsync(new InvoiceRequest(accountId, null, first, first.AddMonths(1).AddDays(-1)), ct, period), false);
+        }
+        catch (BillingException ex) when (ex.Code == "period-already-invoiced")
+        {
+            await using var connection = await database.OpenConnectionAsync(ct);
+            var invoiceId = await connection.ExecuteScalarAsync<string?>(
+                "SELECT invoice_id FROM sp_billing_period_runs WHERE account_id = @accountId AND period = @period", new { accountId, period });
+            return (invoiceId is null ? null : await GetAsync(invoiceId, ct), true);
+        }
+        catch (BillingException ex) when (ex.Code == "nothing-to-invoice")
+        {
+            await using var connection = await database.OpenConnectionAsync(ct);
+            var recorded = await connection.ExecuteAsync(
+                "INSERT INTO sp_billing_period_runs (account_id, period, invoice_id, at_ms) VALUES (@accountId, @period, NULL, @now) ON CONFLICT DO NOTHING",
+                new { accountId, period, now = clock.GetUtcNow().ToUnixTimeMilliseconds() });
+            return (null, recorded == 0);
+        }
+    }
+
+    /// <summary>The billing periods already run for an account, newest first: (period, invoice id or null, when).</summary>
+    public async Task<IReadOnlyList<PeriodRun>> PeriodRunsAsync(string accountId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Period, string? InvoiceId, long AtMs)>(
+            "SELECT period, invoice_id, at_ms FROM sp_billing_period_runs WHERE account_id = @accountId ORDER BY period DESC", new { accountId });
+        return rows.Select(r => new PeriodRun(r.Period, r.InvoiceId, DateTimeOffset.FromUnixTimeMilliseconds(r.AtMs))).ToList();
+    }
+
+    public Task<IssuedDocument> IssueAsync(InvoiceRequest request, CancellationToken ct) => IssueAsync(request, ct, null);
+
+    private async Task<IssuedDocument> IssueAsync(InvoiceRequest request, CancellationToken ct, string? periodRun)
     {
         var accountId = request.AccountId?.Trim() ?? "";
         var account = await estimates.RequireAccountAsync(accountId);
@@ -58,7 +100,10 @@ internal sealed partial class InvoiceService(
 
         var phone = request.IncludePhoneOverage
             ? (await billableLines.ListAsync(accountId, unbilledOnly: true, ct))
-                .Where(l => fromMs is null || (l.CreatedAt.ToUnixTimeMilliseconds() >= fromMs && l.CreatedAt.ToUnixTimeMilliseconds() < toMs))
+                // A billing period takes the overage of the allowance period of the same name (both are the account's
+                // local calendar month), so a call that ran past midnight at the month's end is billed with the month it counted in.
+                .Where(l => periodRun is not null ? l.Period == periodRun
+                    : fromMs is null || (l.CreatedAt.ToUnixTimeMilliseconds() >= fromMs && l.CreatedAt.ToUnixTimeMilliseconds() < toMs))
                 .ToList()
             : [];
         if (phone.FirstOrDefault(l => l.Amount.Currency != options.Currency) is { } foreign)
@@ -73,6 +118,14 @@ internal sealed partial class InvoiceService(
         // The counter row first: issues wait for each other here, before reading what is still uninvoiced.
         var seq = await connection.ExecuteScalarAsync<long>(
             "UPDATE sp_billing_counters SET last_value = last_value + 1 WHERE name = 'invoice' RETURNING last_value", transaction: tx);
+        var id = "inv-" + Guid.NewGuid().ToString("N")[..12];
+        if (periodRun is not null
+            && await connection.ExecuteAsync(
+                "INSERT INTO sp_billing_period_runs (account_id, period, invoice_id, at_ms) VALUES (@accountId, @periodRun, @id, @now) ON CONFLICT DO NOTHING",
+                new { accountId, periodRun, id, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, tx) == 0)
+        {
+            throw new BillingException(409, "period-already-invoiced", $"The billing period {periodRun} of '{accountId}' has already been invoiced.");
+        }
 
         if (ids.Count > 0)
         {
@@ -113,7 +166,6 @@ internal sealed partial class InvoiceService(
             $"SELECT id, title, ticket_id FROM sp_billing_estimates WHERE id {database.InList("eids")}",
             new { eids = entries.Select(e => e.EstimateId).Distinct().ToArray() }, tx)).ToDictionary(t => t.Id);
 
-        var id = "inv-" + Guid.NewGuid().ToString("N")[..12];
         var lines = new List<BillingLine>();
         foreach (var group in entries.GroupBy(e => e.TaskId).OrderBy(g => tasks[g.Key].EstimateId, StringComparer.Ordinal).ThenBy(g => tasks[g.Key].Position))
         {
@@ -164,6 +216,7 @@ internal sealed partial class InvoiceService(
         }
 
         var (subtotal, tax, total) = BillingMath.Totals(lines.Select(l => l.Amount), options.TaxRate);
+        var buyer = await profiles.BuyerAsync(account, ct);
         var now = clock.GetUtcNow();
         var document = new BillingDocument
         {
@@ -175,7 +228,7 @@ internal sealed partial class InvoiceService(
             PeriodStart = request.PeriodStart,
             PeriodEnd = request.PeriodEnd,
             Seller = options.Seller,
-            Buyer = new BillingParty(account.Id, account.Name, options.Seller.CountryCode),
+            Buyer = buyer,
             Currency = options.Currency,
             Lines = lines,
             Subtotal = subtotal,
@@ -330,7 +383,7 @@ internal sealed partial class InvoiceService(
         return new IssuedDocument(JsonSerializer.Deserialize<BillingDocument>(row.Body, EstimateService.Json)!, row.AccountId, row.CreditedBy, exports);
     }
 
-    private static DateTimeOffset LocalMidnight(TimeZoneInfo zone, DateOnly day)
+    internal static DateTimeOffset LocalMidnight(TimeZoneInfo zone, DateOnly day)
     {
         var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
         while (zone.IsInvalidTime(local))

@@ -90,6 +90,11 @@ internal sealed record TimerStopRequest(string? Note);
 
 internal sealed record InvoiceRequest(string? AccountId, IReadOnlyList<string>? EstimateIds, DateOnly? PeriodStart, DateOnly? PeriodEnd, bool IncludePhoneOverage = true);
 
+internal sealed record EstimateQuote(
+    IReadOnlyList<decimal?> Amounts, decimal Hours, decimal Subtotal, decimal Tax, decimal Total, string Currency, string TaxName, decimal TaxRate, IReadOnlyList<string> Problems);
+
+internal sealed record PeriodRun(string Period, string? InvoiceId, DateTimeOffset At);
+
 internal sealed record CreditNoteRequest(string? Reason);
 
 internal sealed record ScopeRequest(IReadOnlyList<ScopeRuleRequest>? Rules);
