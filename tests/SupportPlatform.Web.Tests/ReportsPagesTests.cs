@@ -138,6 +138,15 @@ public sealed class ReportsPagesTests(WebFixture fixture)
             Assert.Empty(session.Errors);
         }
 
+        // Both pages at phone width: no WCAG 2.1 AA violation (axe-core), no sideways scrolling.
+        foreach (var (user, path) in new[] { (TestUser.Admin, $"/console/reports?account={account}"), (client, "/portal/reports") })
+        {
+            await using var check = await fixture.OpenAsync(user, width: 375, height: 740, bypassCsp: true);
+            await check.Page.GotoReadyAsync(path);
+            Assert.Empty(await PageChecks.AxeViolationsAsync(check.Page));
+            Assert.Equal(0, await PageChecks.HorizontalOverflowAsync(check.Page));
+        }
+
         // The client sees only their own account's reports.
         using var clientApi = await fixture.ApiAsync(client);
         Assert.Equal(HttpStatusCode.NotFound, (await clientApi.GetAsync($"/api/reports/accounts/{other}/periods")).StatusCode);
