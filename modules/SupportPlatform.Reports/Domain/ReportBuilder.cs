@@ -141,7 +141,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, DurationStats.Of(firstResponses.Select(x => x.Time).ToList())), ct) : [];
 
         var insights = new List<Insight>();
         var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
@@ -539,7 +539,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse) current, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -548,8 +548,10 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             months.RemoveAt(0);
         }
 
+        // The report's own month is computed already (its opened tickets and their first responses in business time, the
+        // most expensive figure): only the months before it are read and computed here.
         var f = months[0].From.ToUnixTimeMilliseconds();
-        var t = months[^1].To.ToUnixTimeMilliseconds();
+        var t = months[^1].From.ToUnixTimeMilliseconds();
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
             SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
@@ -565,8 +567,9 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         foreach (var m in months)
         {
             var (mf, mt) = (m.From.ToUnixTimeMilliseconds(), m.To.ToUnixTimeMilliseconds());
-            var opened = tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
-            var first = DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
+            var isCurrent = m.Label == period.Label;
+            var opened = isCurrent ? current.Opened : tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
+            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
                 (policy.For((Priority)x.Priority).RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar)
                     .BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(x.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(x.First_Response_At_Ms!.Value))).ToList());
             var uptime = Uptime(monitor, [(m.From, m.To)]);
@@ -575,7 +578,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             result.Add(new TrendMonth(
                 m.Label,
                 opened.Count,
-                tickets.Count(x => x.Resolved_At_Ms >= mf && x.Resolved_At_Ms < mt),
+                isCurrent ? current.Resolved : tickets.Count(x => x.Resolved_At_Ms >= mf && x.Resolved_At_Ms < mt),
                 Percent(opened.Count(x => x.Breached == 0), opened.Count),
                 first.MedianMinutes,
                 p?.Used_Minutes ?? 0,
