@@ -36,6 +36,23 @@ public sealed class ReportsPagesTests(WebFixture fixture)
         await WebFixture.CreateTicketAsync(api, account, "rita", "Printer offline");
         await WebFixture.CreateTicketAsync(api, account, "rita", "New laptop");
 
+        // This week too: two client mails through the email module's intake (the mail pipe's endpoint), each opening a
+        // ticket; staff answer the first one publicly, so the preview counts 2 emails received and 1 answered.
+        await WebFixture.Ok(await api.PutAsJsonAsync($"/api/accounts/{account}", new { name = "Reported Ltd", timeZone = "Europe/London", emailDomains = new[] { $"mail.{account}.example" } }));
+        var mailTickets = new List<long>();
+        for (var i = 0; i < 2; i++)
+        {
+            var message = System.Text.Encoding.UTF8.GetBytes(
+                $"From: Rita <rita@mail.{account}.example>\r\nTo: support@msp.example\r\nSubject: Mail {i}\r\nMessage-ID: <{account}-{i}@mail.{account}.example>\r\n"
+                + $"Date: {DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture)}\r\n\r\nPlease help ({i}).\r\n");
+            var received = await WebFixture.Ok(await api.PostAsync("/api/mail/inbound/pipe", new ByteArrayContent(message)));
+            Assert.Equal("ticket-created", received.GetProperty("disposition").GetString());
+            mailTickets.Add(long.Parse(received.GetProperty("ticketId").ToString(), CultureInfo.InvariantCulture));
+        }
+
+        await WebFixture.CommentAsync(api, mailTickets[0], "We are on it.");
+        await WebFixture.CommentAsync(api, mailTickets[1], "Internal: check the logs first.", "internal");
+
         var london = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
         string Week(DateTimeOffset at)
         {
@@ -57,10 +74,12 @@ public sealed class ReportsPagesTests(WebFixture fixture)
             await Expect(list.Locator($"tr[data-period='{lastWeek}']")).ToContainTextAsync("not sent");
             await Expect(list.Locator("tbody tr")).ToHaveCountAsync(13);
 
-            // The running week, previewed: the two tickets of this week, and nothing to send yet.
+            // The running week, previewed: the four tickets of this week and the two mails, and nothing to send yet.
             await page.Locator($"button[data-open='{thisWeek}']").ClickAsync();
             var frame = page.FrameLocator("#report-frame");
-            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("2");
+            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("4");
+            await Expect(frame.Locator("#kpi-emails-received")).ToHaveTextAsync("2");
+            await Expect(frame.Locator("#kpi-emails-answered")).ToHaveTextAsync("1");
             await Expect(page.Locator("#send")).ToHaveCountAsync(0);
 
             // The schedule and recipients.
