@@ -144,9 +144,9 @@ public abstract class DeliveryTests(DeliveryFixture fixture)
             weeklyEnabled = true,
             weeklyDay = sendDay.DayOfWeek.ToString().ToLowerInvariant(),
             weeklyHour = 6,
-            uptimeTargetPercent = 99.5,
         }), 200);
-        Assert.Equal(99.5, settings["uptimeTargetPercent"]!.GetValue<double>());
+        Assert.Equal(6, settings["weeklyHour"]!.GetValue<int>());
+        Assert.Null(settings["uptimeTargetPercent"]);
         var due = zone.AtLeniently(sendDay.At(new NodaTime.LocalTime(6, 0))).ToDateTimeOffset();
 
         // Nothing before the due time...

@@ -105,6 +105,17 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
     /// </code>
     /// System srv-01: down 10-10 10:00-10:30, down 10-20 01:00-03:00 with maintenance 10-20 00:00-02:00; 5 critical disk
     /// alerts. Phone allowance 600 min, used up on 2026-08-20, 2026-09-15, 2026-10-18; 660 min used each month.
+    /// Inbound mail (all done) and the comments on their tickets:
+    /// <code>
+    /// mail  account  received (UTC)     ticket  disposition     staff public reply after it   counted in October
+    /// m1    acme     10-23 15:00        91001   ticket-created  10-26 10:00                   received, answered
+    /// m2    acme     10-10 11:00        91005   ticket-created  10-10 11:20                   received, answered
+    /// m3    acme     10-30 16:30        91008   ticket-created  11-02 10:00 (after October)   received, answered
+    /// m4    acme     10-27 09:00        91001   comment-added   none (an internal note 10:00) received
+    /// m5    acme     10-15 12:00        -       quarantined     -                             no
+    /// m6    acme     11-01 00:30        91008   comment-added   11-02 10:00                   no (November; week 44)
+    /// m7    globex   10-12 10:00        99999   ticket-created  -                             no (another account)
+    /// </code>
     /// </summary>
     private async Task SeedOctoberAsync()
     {
@@ -196,7 +207,43 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
             }
         }
 
+        // Inbound mail (see the table in the summary): received = became a ticket or a comment, answered = a public staff
+        // comment on its ticket at or after its arrival.
+        foreach (var (id, account, at, ticket, disposition) in new (string, string, string, long?, string)[]
+        {
+            ("m1", "acme", "2026-10-23T15:00:00", 91001, "ticket-created"),
+            ("m2", "acme", "2026-10-10T11:00:00", 91005, "ticket-created"),
+            ("m3", "acme", "2026-10-30T16:30:00", 91008, "ticket-created"),
+            ("m4", "acme", "2026-10-27T09:00:00", 91001, "comment-added"),
+            ("m5", "acme", "2026-10-15T12:00:00", null, "quarantined"),
+            ("m6", "acme", "2026-11-01T00:30:00", 91008, "comment-added"),
+            ("m7", "globex", "2026-10-12T10:00:00", 99999, "ticket-created"),
+        })
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO sp_inbound_mail (id, import_key, source_id, message_id, from_address, subject, size, raw, received_at_ms, stored_at_ms, state,
+                    ticket_id, account_id, disposition, processed_at_ms)
+                VALUES (@id, @id, 'imap', @id, 'mia@acme.example', 'Seeded', 5, @raw, @at, @at, 'done', @ticket, @account, @disposition, @at)
+                """, new { id, raw = "Hello"u8.ToArray(), at = Ms(at), ticket, account, disposition }, tx);
+        }
+
+        await Comment(91001, 10, "2026-10-26T10:00:00", "staff", "public");   // answers m1 (m4 came later)
+        await Comment(91001, 11, "2026-10-27T09:00:00", "client", "public");  // m4 itself: the client's reply
+        await Comment(91001, 12, "2026-10-27T10:00:00", "staff", "internal"); // an internal note does not answer m4
+        await Comment(91005, 10, "2026-10-10T11:20:00", "staff", "public");   // answers m2
+        await Comment(91008, 10, "2026-11-02T10:00:00", "staff", "public");   // answers m3 (and m6), after October
+
         await tx.CommitAsync();
+
+        Task Comment(long ticket, int seq, string at, string actorKind, string visibility) => connection.ExecuteAsync(
+            "INSERT INTO sp_ticket_events (ticket_id, seq, at_ms, kind, actor_kind, actor_id, data) VALUES (@ticket, @seq, @at, 'comment', @actorKind, 'seed', @data)",
+            new
+            {
+                ticket, seq, at = Ms(at), actorKind,
+                data = $$"""{"kind":"comment","seq":{{seq}},"at":"{{at}}+00:00","actor":{"kind":"{{actorKind}}","id":"seed"},"commentId":"c{{seq}}","visibility":"{{visibility}}","body":"Seeded"}""",
+            },
+            tx);
 
         Task Event(long ticket, int seq, string at, string data) => connection.ExecuteAsync(
             "INSERT INTO sp_ticket_events (ticket_id, seq, at_ms, kind, actor_kind, actor_id, data) VALUES (@ticket, @seq, @at, 'sla-breach', 'system', 'sla', @data)",

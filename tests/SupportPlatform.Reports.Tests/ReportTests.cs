@@ -169,6 +169,131 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Contains("<td>Acme Corp</td><td class=\"n\">8</td><td class=\"n\">2</td><td class=\"n\">11.00 h</td>", page);
     }
 
+    [Fact]
+    public async Task EmailCounts_ReceivedAndAnswered_AreExact_AndWeeksCountTheirOwnMail()
+    {
+        static (int, int, int, int) Counts(JsonNode r) =>
+            ((int)r["email"]!["received"]!, (int)r["email"]!["newTickets"]!, (int)r["email"]!["replies"]!, (int)r["email"]!["answered"]!);
+
+        // October: m1-m4 received (3 new tickets, 1 reply); m1, m2, m3 answered (m3 only in November); m4 only got an internal note.
+        var october = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/monthly/2026-10"), 200);
+        Assert.Equal((4, 3, 1, 3), Counts(october));
+        Assert.Equal(75.0, Num(october["email"]!["answeredPercent"]));
+        Assert.Equal((1, 1, 0, 1), Counts(await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W43"), 200)));
+        // Week 44 runs to Sunday 1 November: m3, m4 and m6 (the 1 November reply, answered on the 2nd).
+        Assert.Equal((3, 1, 2, 2), Counts(await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W44"), 200)));
+        var globex = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/globex/monthly/2026-10"), 200);
+        Assert.Equal((1, 1, 0, 0), Counts(globex)); // m7 counts for its own account only
+
+        var html = await (await fixture.Staff.GetAsync("/api/reports/accounts/acme/monthly/2026-10/html")).Content.ReadAsStringAsync();
+        Assert.Contains("<b id=\"kpi-emails-received\">4</b>", html);
+        Assert.Contains("<b id=\"kpi-emails-answered\">3</b>", html);
+    }
+
+    [Fact]
+    public async Task RecurringAlerts_TopFiveByCount_ThenOneSummaryCitingTheRest()
+    {
+        (await fixture.Staff.PutAsJsonAsync("/api/accounts/initech", new { name = "Initech", timeZone = "Etc/UTC" })).EnsureSuccessStatusCode();
+        await using (var connection = await fixture.Factory.Services.GetRequiredService<IDatabase>().OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO sp_monitor_systems (id, account_id, name, status, rules, state, version, created_at_ms, updated_at_ms)
+                VALUES ('ini-a', 'initech', 'app-01', 'active', NULL, '{}', 1, 0, 0), ('ini-b', 'initech', 'db-01', 'active', NULL, '{}', 1, 0, 0)
+                """);
+            // Checks with 9, 8, 7, 6, 5, 5, 5 problem alerts (and one with 4, below the threshold), in week 2026-W41 (UTC).
+            var checks = new[] { ("ini-a", "disk /", 9), ("ini-b", "cpu", 8), ("ini-a", "memory", 7), ("ini-b", "disk /data", 6), ("ini-a", "backup", 5), ("ini-b", "ntp", 5), ("ini-b", "http", 5), ("ini-a", "swap", 4) };
+            var n = 0;
+            foreach (var (system, check, count) in checks)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await connection.ExecuteAsync(
+                        """
+                        INSERT INTO sp_monitor_alerts (idem_key, system_id, source, host_name, check_name, state, category, dedup_key, occurred_at_ms, received_at_ms, summary)
+                        VALUES (@key, @system, 'nagios', @system, @check, 'warning', 'other', @check, @at, @at, 'seeded')
+                        """, new { key = $"ini-{n++}", system, check, at = DateTimeOffset.Parse("2026-10-06T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).AddMinutes(n).ToUnixTimeMilliseconds() });
+                }
+            }
+        }
+
+        var r = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/initech/weekly/2026-W41"), 200);
+        var recurring = r["insights"]!.AsArray().Where(i => (string)i!["rule"]! == "recurring-alerts").ToList();
+        Assert.Equal(
+            ["disk / alerts on app-01 recurred 9 times", "cpu alerts on db-01 recurred 8 times", "memory alerts on app-01 recurred 7 times",
+             "disk /data alerts on db-01 recurred 6 times", "backup alerts on app-01 recurred 5 times", "and 2 more checks recurred (10 alerts)"],
+            recurring.Select(i => (string)i!["text"]!));
+        var numbers = recurring[5]!["numbers"]!.AsArray().ToDictionary(x => (string)x!["name"]!, x => (string)x!["value"]!);
+        Assert.Equal(("2", "10", "1", "5"), (numbers["more checks"], numbers["alerts"], numbers["systems"], numbers["most on one check"]));
+    }
+
+    [Fact]
+    public async Task UptimeTarget_IsTheMonitoringRules_AndTheOldReportSettingIsRefused()
+    {
+        var refused = await ReportFixture.Json(await fixture.Staff.PutAsJsonAsync("/api/reports/accounts/acme/settings", new { uptimeTargetPercent = 99.5 }), 400);
+        Assert.Contains("PUT /api/monitoring/accounts/acme/rules", (string)refused["detail"]!);
+
+        // Week 43: srv-01 was up 99.4012%. Against the default 99.9% it misses; with the account's monitoring target 99.4 it meets it.
+        var before = (await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W43"), 200))["uptime"]!.AsArray().Single()!;
+        Assert.Equal((99.9, false), (Num(before["targetPercent"]), (bool)before["meetsTarget"]!));
+        await ReportFixture.Json(await fixture.Staff.PutAsJsonAsync("/api/monitoring/accounts/acme/rules", new { uptimeTarget = 99.4 }), 200);
+        try
+        {
+            var r = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W43"), 200);
+            var uptime = r["uptime"]!.AsArray().Single()!;
+            Assert.Equal((99.4, true), (Num(uptime["targetPercent"]), (bool)uptime["meetsTarget"]!));
+            Assert.DoesNotContain(r["insights"]!.AsArray(), i => (string)i!["rule"]! == "uptime-below-target");
+        }
+        finally
+        {
+            await ReportFixture.Json(await fixture.Staff.PutAsJsonAsync("/api/monitoring/accounts/acme/rules", new { }), 200);
+        }
+
+        // A system's own rules replace the account's, as in the monitoring module.
+        Assert.Equal(99.0, Domain.ReportBuilder.UptimeTarget("""{"uptimeTarget":99.0}"""));
+        Assert.Equal(99.9, Domain.ReportBuilder.UptimeTarget("""{"openOn":["critical"]}"""));
+        Assert.Null(Domain.ReportBuilder.UptimeTarget(null));
+    }
+
+    [Fact]
+    public async Task Migration0020_MovesReportTargetsIntoTheMonitoringRules()
+    {
+        await using var connection = await fixture.Factory.Services.GetRequiredService<IDatabase>().OpenConnectionAsync();
+        foreach (var (account, ppm) in new[] { ("mig-a", 995_000), ("mig-b", 990_000), ("mig-c", 980_000), ("mig-d", 999_000) })
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO sp_report_settings (account_id, weekly_enabled, weekly_day, weekly_hour, monthly_enabled, monthly_hour, recipients, uptime_target_ppm, updated_by, updated_at_ms)
+                VALUES (@account, 0, 1, 8, 0, 8, '[]', @ppm, 'sam', 1)
+                """, new { account, ppm });
+        }
+
+        // mig-b has monitoring rules with the default target (the report's moves in); mig-c has its own (it stays).
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO sp_monitor_account_rules (account_id, rules, updated_at_ms) VALUES
+            ('mig-b', '{"openOn":["critical","warning"],"uptimeTarget":99.9}', 1), ('mig-c', '{"uptimeTarget":99.99}', 1)
+            """);
+        var dialect = fixture.Provider == DatabaseProvider.PostgreSql ? "PostgreSql" : "Sqlite";
+        var root = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(root, "modules", "SupportPlatform.Storage")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        await connection.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(root, "modules", "SupportPlatform.Storage", "Sql", dialect, "0020_report_uptime_target.sql")));
+        var rules = (await connection.QueryAsync<(string Account, string Rules)>(
+            "SELECT account_id, rules FROM sp_monitor_account_rules WHERE account_id LIKE 'mig-%' ORDER BY account_id")).ToDictionary(x => x.Account, x => x.Rules);
+        Assert.Equal(["mig-a", "mig-b", "mig-c"], rules.Keys);
+        Assert.Equal(99.5, Domain.ReportBuilder.UptimeTarget(rules["mig-a"]));
+        Assert.Equal(99.0, Domain.ReportBuilder.UptimeTarget(rules["mig-b"]));
+        Assert.Contains("warning", rules["mig-b"]);
+        Assert.Equal(99.99, Domain.ReportBuilder.UptimeTarget(rules["mig-c"]));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sp_report_settings WHERE uptime_target_ppm <> 999000"));
+        await connection.ExecuteAsync("DELETE FROM sp_report_settings WHERE account_id LIKE 'mig-%'");
+        await connection.ExecuteAsync("DELETE FROM sp_monitor_account_rules WHERE account_id LIKE 'mig-%'");
+    }
+
     private static string Run(string program, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;

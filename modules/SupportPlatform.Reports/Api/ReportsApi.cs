@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,8 +36,16 @@ internal static class ReportsApi
         account.MapGet("/{kind}/{period}", (string accountId, string kind, string period, ReportBuilder b, CancellationToken ct) => b.BuildAsync(accountId, kind, period, ct))
             .WithName("GetAccountReport").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
             .WithSummary("The account's report for a period (kind weekly|monthly, period 2026-W44|2026-10): activity, metrics, insights, trends, next steps, as JSON.");
-        account.MapGet("/{kind}/{period}/html", async (string accountId, string kind, string period, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
-                Results.Content(d.Page(await b.BuildAsync(accountId, kind, period, ct)), "text/html; charset=utf-8"))
+        account.MapGet("/periods", PeriodsAsync)
+            .WithName("ListReportPeriods").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
+            .WithSummary("The account's report periods of a kind (kind=weekly|monthly, default weekly): the running one (preview only) and the last 12 that are over, newest first, each with when it was sent.");
+        account.MapGet("/{kind}/{period}/html", async (string accountId, string kind, string period, HttpContext http, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
+            {
+                var html = d.Page(await b.BuildAsync(accountId, kind, period, ct));
+                // The report has no script and its charts are data: URIs; the console and portal show it in a frame.
+                http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+                return Results.Content(html, "text/html; charset=utf-8");
+            })
             .WithName("GetAccountReportPage").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
             .WithSummary("The report as a web page (the same template as the email, charts embedded): the preview before sending.");
         account.MapGet("/{kind}/{period}/presentation", async (string accountId, string kind, string period, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
@@ -82,10 +89,10 @@ internal static class ReportsApi
                 return await s.SettingsAsync(accountId, ct);
             })
             .WithName("GetReportSettings").RequireAuthorization(PlatformPolicies.Staff)
-            .WithSummary("The account's report schedule (weekly day and hour, monthly hour), recipients and uptime target.");
+            .WithSummary("The account's report schedule (weekly day and hour, monthly hour) and recipients.");
         account.MapPut("/settings", PutSettingsAsync)
             .WithName("SetReportSettings").RequireAuthorization(PlatformPolicies.Staff)
-            .WithSummary("Sets the schedule: { weeklyEnabled, weeklyDay: monday..sunday, weeklyHour 0-23, monthlyEnabled, monthlyHour 0-23, recipients: [addresses] (empty: the account's managers), uptimeTargetPercent }.");
+            .WithSummary("Sets the schedule: { weeklyEnabled, weeklyDay: monday..sunday, weeklyHour 0-23, monthlyEnabled, monthlyHour 0-23, recipients: [addresses] (empty: the account's managers) }. The uptime target is the monitoring alert rules' uptimeTarget.");
         account.MapGet("/next-steps", (string accountId, bool? all, ReportStore s, CancellationToken ct) => s.NextStepsAsync(accountId, openOnly: all != true, ct))
             .WithName("ListNextSteps").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
             .WithSummary("Agreed next steps still open (all=true: done ones too); open ones appear in every report until done.");
@@ -119,6 +126,42 @@ internal static class ReportsApi
             .WithSummary("The internal staff report as a web page.");
     }
 
+    private static async Task<IResult> PeriodsAsync(string accountId, string? kind, ReportBuilder builder, ReportStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var view = await builder.AccountAsync(accountId);
+        var k = kind switch
+        {
+            null or "" or "weekly" => ReportKind.Weekly,
+            "monthly" => ReportKind.Monthly,
+            _ => throw new ReportException(400, "bad-kind", $"'{kind}' is not a report kind: use weekly or monthly."),
+        };
+        var now = clock.GetUtcNow();
+        var last = ReportPeriod.LastComplete(k, now, view.TimeZone);
+        var sent = (await store.RunsAsync(accountId, ct)).Where(r => r.Kind == last.KindName).ToDictionary(r => r.Period, StringComparer.Ordinal);
+        var finished = new List<object>();
+        for (var (p, i) = (last, 0); i < PeriodsListed; p = p.Previous(), i++)
+        {
+            var run = sent.GetValueOrDefault(p.Label);
+            finished.Add(new { period = p.Label, p.Title, p.Dates, p.From, p.To, sentAt = run?.SentAt, sentVia = run?.SentVia });
+        }
+
+        var running = k == ReportKind.Weekly
+            ? ReportPeriod.Week(last.FirstDay.PlusDays(7), view.TimeZone)
+            : ReportPeriod.Month(last.FirstDay.PlusMonths(1).Year, last.FirstDay.PlusMonths(1).Month, view.TimeZone);
+        return Results.Ok(new
+        {
+            accountId = view.Id,
+            accountName = view.Name,
+            view.TimeZone,
+            kind = last.KindName,
+            running = new { period = running.Label, running.Title, running.Dates, running.From, running.To },
+            finished,
+        });
+    }
+
+    /// <summary>How many finished periods <c>GET .../periods</c> lists (a quarter of weeks would be 13; a year of months is 12).</summary>
+    private const int PeriodsListed = 12;
+
     private static async Task<IResult> PutSettingsAsync(string accountId, SettingsRequest request, HttpContext http, ReportBuilder builder, ReportStore store, IDatabase database, IGrainFactory grains, CancellationToken ct)
     {
         await builder.AccountAsync(accountId);
@@ -140,9 +183,10 @@ internal static class ReportsApi
             problems.Add($"monthlyHour is {request.MonthlyHour}; use an hour from 0 to 23 (account time).");
         }
 
-        if (request.UptimeTargetPercent is { } target && (double.IsNaN(target) || target <= 0 || target > 100))
+        if (request.UptimeTargetPercent is not null)
         {
-            problems.Add($"uptimeTargetPercent is {target.ToString(CultureInfo.InvariantCulture)}; use a percentage above 0 and at most 100, e.g. 99.9.");
+            problems.Add($"uptimeTargetPercent is no longer a report setting: reports compare uptime with the monitoring alert rules' uptimeTarget, "
+                + $"set it there (PUT /api/monitoring/accounts/{accountId}/rules, or a system's rules) and leave uptimeTargetPercent out.");
         }
 
         var recipients = request.Recipients?.Select(r => r?.Trim() ?? "").ToList();
@@ -167,7 +211,6 @@ internal static class ReportsApi
             MonthlyEnabled = request.MonthlyEnabled ?? current.MonthlyEnabled,
             MonthlyHour = request.MonthlyHour ?? current.MonthlyHour,
             Recipients = recipients ?? current.Recipients,
-            UptimeTargetPercent = request.UptimeTargetPercent ?? current.UptimeTargetPercent,
         };
         await using (var connection = await database.OpenConnectionAsync(ct))
         {

@@ -46,6 +46,7 @@ internal sealed class SystemRow
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
     public long Created_At_Ms { get; set; }
+    public string? Rules { get; set; }
 }
 
 internal sealed class ChangeRow
@@ -60,6 +61,15 @@ internal sealed class WindowRow
     public string System_Id { get; set; } = "";
     public long Starts_At_Ms { get; set; }
     public long Ends_At_Ms { get; set; }
+}
+
+internal sealed class EmailCountRow
+{
+    public long Received { get; set; }
+
+    public long New_Tickets { get; set; }
+
+    public long Answered { get; set; }
 }
 
 internal sealed class AlertCountRow
@@ -87,7 +97,6 @@ internal sealed class SettingsRow
     public int Monthly_Enabled { get; set; }
     public int Monthly_Hour { get; set; }
     public string Recipients { get; set; } = "[]";
-    public int Uptime_Target_Ppm { get; set; }
     public string Updated_By { get; set; } = "";
     public long Updated_At_Ms { get; set; }
 }
@@ -127,4 +136,5 @@ internal sealed class NoteRow
     public string Body { get; set; } = "";
     public string Author { get; set; } = "";
     public long Created_At_Ms { get; set; }
+    public string? Rules { get; set; }
 }

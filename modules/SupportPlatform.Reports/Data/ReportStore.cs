@@ -14,7 +14,6 @@ namespace SupportPlatform.Reports.Data;
 /// <param name="MonthlyEnabled">Whether last month's report is sent on the first business day of each month.</param>
 /// <param name="MonthlyHour">The local hour (0-23) it is sent at, or when the business day opens if later.</param>
 /// <param name="Recipients">The stakeholders' addresses; empty: the account's managers.</param>
-/// <param name="UptimeTargetPercent">The uptime promised for the account's monitored systems.</param>
 internal sealed record ReportSettings(
     string AccountId,
     bool WeeklyEnabled,
@@ -22,10 +21,15 @@ internal sealed record ReportSettings(
     int WeeklyHour,
     bool MonthlyEnabled,
     int MonthlyHour,
-    IReadOnlyList<string> Recipients,
-    double UptimeTargetPercent)
+    IReadOnlyList<string> Recipients)
 {
-    public static ReportSettings Default(string accountId) => new(accountId, false, DayOfWeek.Monday, 8, false, 8, [], 99.9);
+    public static ReportSettings Default(string accountId) => new(accountId, false, DayOfWeek.Monday, 8, false, 8, []);
+
+    /// <summary>
+    /// What the legacy column <c>uptime_target_ppm</c> is written with: the uptime target is the monitoring alert rules'
+    /// (migration 0020 moved the targets once set here); the column stays so nodes of the previous version still read rows.
+    /// </summary>
+    public const int LegacyUptimeTargetPpm = 999_000;
 }
 
 /// <summary>A report that was sent (one per account, kind and period).</summary>
@@ -67,7 +71,7 @@ internal sealed class ReportStore(IDatabase database, TimeProvider clock)
                 me = s.MonthlyEnabled ? 1 : 0,
                 s.MonthlyHour,
                 recipients = JsonSerializer.Serialize(s.Recipients),
-                ppm = (int)Math.Round(s.UptimeTargetPercent * 10_000),
+                ppm = ReportSettings.LegacyUptimeTargetPpm,
                 actor,
                 now = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             },
@@ -184,7 +188,7 @@ internal sealed class ReportStore(IDatabase database, TimeProvider clock)
 
     private static ReportSettings ToSettings(SettingsRow r) => new(
         r.Account_Id, r.Weekly_Enabled != 0, (DayOfWeek)r.Weekly_Day, r.Weekly_Hour, r.Monthly_Enabled != 0, r.Monthly_Hour,
-        JsonSerializer.Deserialize<List<string>>(r.Recipients) ?? [], r.Uptime_Target_Ppm / 10_000.0);
+        JsonSerializer.Deserialize<List<string>>(r.Recipients) ?? []);
 
     private static ReportRun ToRun(RunRow r) => new(
         r.Account_Id, r.Kind, r.Period, DateTimeOffset.FromUnixTimeMilliseconds(r.Period_Start_Ms), DateTimeOffset.FromUnixTimeMilliseconds(r.Period_End_Ms),

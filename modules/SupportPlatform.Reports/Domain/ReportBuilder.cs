@@ -21,6 +21,9 @@ namespace SupportPlatform.Reports.Domain;
 internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IAdditionalWorkSummary additionalWork, ReportStore store, TimeProvider clock)
 {
     public const int RecurringAlertThreshold = 5;
+
+    /// <summary>How many recurring checks get an insight of their own; the rest are summed up in one.</summary>
+    public const int RecurringAlertsShown = 5;
     public const double AfterHoursShare = 0.5;
     public const int AfterHoursMinimum = 3;
     public const double ComplianceFloor = 90.0;
@@ -29,7 +32,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
     public static readonly IReadOnlyList<InsightRule> Rules =
     [
         new("recurring-alerts", "Recurring alerts",
-            $"A check on one system raised {RecurringAlertThreshold} or more problem alerts (warning, critical or unknown) in the period: the cause is structural, so plan a fix rather than keep reacting."),
+            $"A check on one system raised {RecurringAlertThreshold} or more problem alerts (warning, critical or unknown) in the period: the cause is structural, so plan a fix rather than keep reacting. The {RecurringAlertsShown} checks with the most alerts are listed; the others are summed up in one insight."),
         new("after-hours-critical", "Critical tickets outside business hours",
             $"At least {AfterHoursMinimum} critical tickets were opened and {AfterHoursShare:P0} or more of them arrived while the business calendar was closed: extended coverage would serve them faster."),
         new("phone-allowance-early", "Phone allowance used up early",
@@ -62,24 +65,22 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
 
     public async Task<AccountReport> BuildAsync(AccountView account, ReportPeriod period, CancellationToken ct)
     {
-        var settings = await store.SettingsAsync(account.Id, ct);
         var calendar = account.Contract.Calendar;
         var policy = account.Contract.SlaPolicy;
         var f = period.From.ToUnixTimeMilliseconds();
         var t = period.To.ToUnixTimeMilliseconds();
         await using var connection = await database.OpenConnectionAsync(ct);
 
-        var opened = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
+        // One read for both sets: most tickets resolved in a period were also opened in it.
+        var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
             SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND created_at_ms >= @f AND created_at_ms < @t
+            FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
             """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
-        var resolved = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
-            """
-            SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND resolved_at_ms >= @f AND resolved_at_ms < @t
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+        var opened = tickets.Where(x => x.Created_At_Ms >= f && x.Created_At_Ms < t).ToList();
+        var resolved = tickets.Where(x => x.Resolved_At_Ms >= f && x.Resolved_At_Ms < t).ToList();
         var breaches = await BreachesAsync(connection, account.Id, f, t, ct);
+        var email = await EmailAsync(connection, account.Id, f, t, ct);
 
         var channels = Enum.GetNames<TicketChannel>().Select(Kebab)
             .Select(c => new ChannelActivity(c, opened.Count(x => x.Channel == c), resolved.Count(x => x.Channel == c)))
@@ -95,8 +96,12 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             return on.BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(row.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(endMs));
         }
 
-        var firstResponses = opened.Where(x => x.First_Response_At_Ms is not null).Select(x => (x.Priority, Time: Business(x, x.First_Response_At_Ms!.Value))).ToList();
-        var resolutions = resolved.Select(x => (x.Priority, Time: Business(x, x.Resolved_At_Ms!.Value))).ToList();
+        // Business time of each ticket is pure calendar arithmetic (the compiled calendar is thread-safe): spread over the
+        // cores for large periods.
+        var firstResponses = opened.Where(x => x.First_Response_At_Ms is not null).AsParallel().WithCancellation(ct)
+            .Select(x => (x.Priority, Time: Business(x, x.First_Response_At_Ms!.Value))).ToList();
+        var firstResponseStats = DurationStats.Of(firstResponses.Select(x => x.Time).ToList());
+        var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: Business(x, x.Resolved_At_Ms!.Value))).ToList();
         var compliance = Enum.GetValues<Priority>().Select(p =>
         {
             var ofPriority = opened.Where(x => x.Priority == (int)p).ToList();
@@ -113,10 +118,9 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 DurationStats.Of(resolutions.Where(x => x.Priority == (int)p).Select(x => x.Time).ToList()));
         }).ToList();
 
-        var target = settings.UptimeTargetPercent;
         // Maintenance windows from a year back: the monthly trend covers up to 12 months ending with this one.
         var monitor = await MonitorDataAsync(connection, account.Id, period.From.AddYears(-1).ToUnixTimeMilliseconds(), t, ct);
-        var uptime = Uptime(monitor, [(period.From, period.To)], target);
+        var uptime = Uptime(monitor, [(period.From, period.To)]);
         var phone = await PhoneAsync(connection, account, period, ct);
         var work = await additionalWork.GetAsync(account.Id, period.From, period.To, ct);
         var alerts = (await connection.QueryAsync<AlertCountRow>(new CommandDefinition(
@@ -139,16 +143,33 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, target, monitor, ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, firstResponseStats), ct) : [];
 
         var insights = new List<Insight>();
-        foreach (var a in alerts.Where(a => a.Alerts >= RecurringAlertThreshold).OrderByDescending(a => a.Alerts).ThenBy(a => a.Name, StringComparer.Ordinal))
+        var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
+            .OrderByDescending(a => a.Alerts).ThenBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Check_Name, StringComparer.Ordinal).ToList();
+        foreach (var a in recurring.Take(RecurringAlertsShown))
         {
             var what = a.Category is { Length: > 0 } c && c != "other" ? c : a.Check_Name;
             insights.Add(new Insight("recurring-alerts",
                 $"{what} alerts on {a.Name} recurred {a.Alerts} times",
                 Advice(a.Category),
                 Numbers(("system", a.Name), ("check", a.Check_Name), ("alerts", a.Alerts.ToString(CultureInfo.InvariantCulture)))));
+        }
+
+        if (recurring.Count > RecurringAlertsShown)
+        {
+            // The rest in one insight, so a noisy month does not bury the other findings under a hundred alike ones.
+            var rest = recurring.Skip(RecurringAlertsShown).ToList();
+            var restAlerts = rest.Sum(a => a.Alerts);
+            insights.Add(new Insight("recurring-alerts",
+                $"and {rest.Count} more checks recurred ({restAlerts} alerts)",
+                "Review the monitoring of these checks with the client: fix the causes, or tune the thresholds that alert without need.",
+                Numbers(
+                    ("more checks", rest.Count.ToString(CultureInfo.InvariantCulture)),
+                    ("alerts", restAlerts.ToString(CultureInfo.InvariantCulture)),
+                    ("systems", rest.Select(a => a.System_Id).Distinct(StringComparer.Ordinal).Count().ToString(CultureInfo.InvariantCulture)),
+                    ("most on one check", rest[0].Alerts.ToString(CultureInfo.InvariantCulture)))));
         }
 
         var critical = opened.Where(x => x.Priority == (int)Priority.Critical).ToList();
@@ -210,7 +231,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             opened.Count,
             resolved.Count,
             channels,
-            DurationStats.Of(firstResponses.Select(x => x.Time).ToList()),
+            email,
+            firstResponseStats,
             DurationStats.Of(resolutions.Select(x => x.Time).ToList()),
             compliance,
             Percent(opened.Count(x => x.Breached == 0), opened.Count),
@@ -283,6 +305,31 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             lines);
     }
 
+    /// <summary>
+    /// Mail received in [f, t) that the email module turned into a new ticket or a comment on one, and of those the ones
+    /// answered: their ticket has a public comment by staff at or after the mail's arrival. Comments are matched in the
+    /// read model's event JSON (<c>"visibility":"public"</c>, as the tickets module writes it), so one query counts
+    /// both on either back-end.
+    /// </summary>
+    private static async Task<EmailActivity> EmailAsync(System.Data.Common.DbConnection connection, string accountId, long f, long t, CancellationToken ct)
+    {
+        var row = await connection.QuerySingleAsync<EmailCountRow>(new CommandDefinition(
+            """
+            SELECT COUNT(*) AS received,
+                CAST(COALESCE(SUM(CASE WHEN m.disposition = 'ticket-created' THEN 1 ELSE 0 END), 0) AS bigint) AS new_tickets,
+                CAST(COALESCE(SUM(CASE WHEN EXISTS (
+                    SELECT 1 FROM sp_ticket_events e
+                    WHERE e.ticket_id = m.ticket_id AND e.kind = 'comment' AND e.actor_kind = 'staff' AND e.at_ms >= m.received_at_ms
+                      AND e.data LIKE '%"visibility":"public"%') THEN 1 ELSE 0 END), 0) AS bigint) AS answered
+            FROM sp_inbound_mail m
+            WHERE m.account_id = @a AND m.state = 'done' AND m.disposition IN ('ticket-created', 'comment-added')
+              AND m.ticket_id IS NOT NULL AND m.received_at_ms >= @f AND m.received_at_ms < @t
+            """, new { a = accountId, f, t }, cancellationToken: ct));
+        var received = (int)row.Received;
+        var answered = (int)row.Answered;
+        return new EmailActivity(received, (int)row.New_Tickets, received - (int)row.New_Tickets, answered, Percent(answered, received));
+    }
+
     private static async Task<List<BreachLine>> BreachesAsync(System.Data.Common.DbConnection connection, string? accountId, long f, long t, CancellationToken ct)
     {
         var rows = await connection.QueryAsync<BreachRow>(new CommandDefinition(
@@ -305,10 +352,12 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
     private static async Task<MonitorData> MonitorDataAsync(System.Data.Common.DbConnection connection, string accountId, long start, long end, CancellationToken ct)
     {
         var systems = (await connection.QueryAsync<SystemRow>(new CommandDefinition(
-            "SELECT id, name, created_at_ms FROM sp_monitor_systems WHERE account_id = @a ORDER BY name, id", new { a = accountId }, cancellationToken: ct))).ToList();
+            "SELECT id, name, created_at_ms, rules FROM sp_monitor_systems WHERE account_id = @a ORDER BY name, id", new { a = accountId }, cancellationToken: ct))).ToList();
+        var accountTarget = UptimeTarget(await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT rules FROM sp_monitor_account_rules WHERE account_id = @a", new { a = accountId }, cancellationToken: ct)));
         if (systems.Count == 0)
         {
-            return new MonitorData(systems, Array.Empty<ChangeRow>().ToLookup(c => c.System_Id), Array.Empty<WindowRow>().ToLookup(w => w.System_Id));
+            return new MonitorData(systems, accountTarget, Array.Empty<ChangeRow>().ToLookup(c => c.System_Id), Array.Empty<WindowRow>().ToLookup(w => w.System_Id));
         }
 
         var changes = await connection.QueryAsync<ChangeRow>(new CommandDefinition(
@@ -321,14 +370,15 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             SELECT m.system_id, m.starts_at_ms, m.ends_at_ms FROM sp_monitor_maintenance m JOIN sp_monitor_systems s ON s.id = m.system_id
             WHERE s.account_id = @a AND m.ends_at_ms > @start AND m.starts_at_ms < @end
             """, new { a = accountId, start, end }, cancellationToken: ct));
-        return new MonitorData(systems, changes.ToLookup(c => c.System_Id), windows.ToLookup(w => w.System_Id));
+        return new MonitorData(systems, accountTarget, changes.ToLookup(c => c.System_Id), windows.ToLookup(w => w.System_Id));
     }
 
-    private static List<UptimeLine> Uptime(MonitorData data, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> periods, double target)
+    private static List<UptimeLine> Uptime(MonitorData data, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> periods)
     {
         var lines = new List<UptimeLine>();
         foreach (var system in data.Systems)
         {
+            var target = UptimeTarget(system.Rules) ?? data.AccountTarget ?? DefaultUptimeTarget;
             var changes = data.Changes[system.Id].ToList();
             var windows = data.Windows[system.Id].ToList();
             long measured = 0, down = 0, maintenance = 0;
@@ -352,7 +402,39 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return lines;
     }
 
-    private sealed record MonitorData(List<SystemRow> Systems, ILookup<string, ChangeRow> Changes, ILookup<string, WindowRow> Windows);
+    private sealed record MonitorData(List<SystemRow> Systems, double? AccountTarget, ILookup<string, ChangeRow> Changes, ILookup<string, WindowRow> Windows);
+
+    /// <summary>The monitoring module's default <c>AlertRules.UptimeTarget</c>.</summary>
+    public const double DefaultUptimeTarget = 99.9;
+
+    /// <summary>
+    /// The uptime target of monitoring alert rules stored as JSON (<c>sp_monitor_account_rules.rules</c>,
+    /// <c>sp_monitor_systems.rules</c>): null when there are no rules; rules without an <c>uptimeTarget</c> have the
+    /// default. A system's rules replace the account's, as in the monitoring module (its rules type is internal to it).
+    /// </summary>
+    internal static double? UptimeTarget(string? rulesJson)
+    {
+        if (string.IsNullOrWhiteSpace(rulesJson))
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(rulesJson);
+        if (json.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in json.RootElement.EnumerateObject())
+        {
+            if (string.Equals(property.Name, "uptimeTarget", StringComparison.OrdinalIgnoreCase) && property.Value.TryGetDouble(out var target))
+            {
+                return target;
+            }
+        }
+
+        return DefaultUptimeTarget;
+    }
 
     /// <summary>
     /// Measured, down and maintenance milliseconds of [from, to): down spans come from the system's availability changes
@@ -459,7 +541,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, double target, MonitorData monitor, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse) current, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -468,8 +550,10 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             months.RemoveAt(0);
         }
 
+        // The report's own month is computed already (its opened tickets and their first responses in business time, the
+        // most expensive figure): only the months before it are read and computed here.
         var f = months[0].From.ToUnixTimeMilliseconds();
-        var t = months[^1].To.ToUnixTimeMilliseconds();
+        var t = months[^1].From.ToUnixTimeMilliseconds();
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
             SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
@@ -485,17 +569,18 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         foreach (var m in months)
         {
             var (mf, mt) = (m.From.ToUnixTimeMilliseconds(), m.To.ToUnixTimeMilliseconds());
-            var opened = tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
-            var first = DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
+            var isCurrent = m.Label == period.Label;
+            var opened = isCurrent ? current.Opened : tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
+            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
                 (policy.For((Priority)x.Priority).RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar)
                     .BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(x.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(x.First_Response_At_Ms!.Value))).ToList());
-            var uptime = Uptime(monitor, [(m.From, m.To)], target);
+            var uptime = Uptime(monitor, [(m.From, m.To)]);
             var measured = uptime.Sum(u => u.MeasuredMinutes);
             phone.TryGetValue(m.Label, out var p);
             result.Add(new TrendMonth(
                 m.Label,
                 opened.Count,
-                tickets.Count(x => x.Resolved_At_Ms >= mf && x.Resolved_At_Ms < mt),
+                isCurrent ? current.Resolved : tickets.Count(x => x.Resolved_At_Ms >= mf && x.Resolved_At_Ms < mt),
                 Percent(opened.Count(x => x.Breached == 0), opened.Count),
                 first.MedianMinutes,
                 p?.Used_Minutes ?? 0,

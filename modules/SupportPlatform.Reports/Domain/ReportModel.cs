@@ -23,6 +23,12 @@ internal sealed record DurationStats(int Count, double? MedianMinutes, double? P
 
 internal sealed record ChannelActivity(string Channel, int Opened, int Resolved);
 
+/// <summary>
+/// Inbound mail of the account in the period that became a ticket or a comment (<c>sp_inbound_mail</c>, done), and how
+/// many of those got a public staff reply on their ticket after they arrived (as of the report's generation).
+/// </summary>
+internal sealed record EmailActivity(int Received, int NewTickets, int Replies, int Answered, double? AnsweredPercent);
+
 internal sealed record PriorityCompliance(string Priority, int Tickets, int Breached, double? CompliancePercent, int FirstResponseTargetMinutes, int ResolutionTargetMinutes, DurationStats FirstResponse, DurationStats Resolution);
 
 internal sealed record BreachLine(long TicketId, string Subject, string Priority, string Clock, DateTimeOffset DueAt, DateTimeOffset RecordedAt);
@@ -65,6 +71,7 @@ internal sealed record AccountReport(
     int Opened,
     int Resolved,
     IReadOnlyList<ChannelActivity> Channels,
+    EmailActivity Email,
     DurationStats FirstResponse,
     DurationStats Resolution,
     IReadOnlyList<PriorityCompliance> Compliance,

@@ -36,11 +36,13 @@ internal static class WebPages
         console.MapGet("/oncall/{**section}", Page("oncall.html"));
         console.MapGet("/monitoring", Page("monitoring.html"));
         console.MapGet("/monitoring/wall", Page("monitoring.html"));
+        console.MapGet("/reports", Page("reports.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));
         portal.MapGet("/estimates", Page("estimates.html"));
         portal.MapGet("/monitoring", Page("monitoring.html"));
+        portal.MapGet("/reports", Page("reports.html"));
         portal.MapGet("/{**rest}", Page("portal.html"));
     }
 

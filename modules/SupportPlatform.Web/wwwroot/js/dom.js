@@ -93,12 +93,12 @@ export const label = value => String(value ?? '').replace(/-/g, ' ');
 
 /** The header every console page shares: brand, navigation, who is signed in, sign out. */
 export function consoleHeader(me, current) {
-  const links = [['/console', 'Queue', 'queue'], ['/console/kb', 'Knowledge base', 'kb'], ['/console/monitoring', 'Monitoring', 'monitoring'], ['/console/oncall', 'On call', 'oncall'], ['/console/billing', 'Billing', 'billing'], ['/console/admin', 'Admin', 'admin']];
+  const links = [['/console', 'Queue', 'queue'], ['/console/kb', 'Knowledge base', 'kb'], ['/console/monitoring', 'Monitoring', 'monitoring'], ['/console/oncall', 'On call', 'oncall'], ['/console/billing', 'Billing', 'billing'], ['/console/reports', 'Reports', 'reports'], ['/console/admin', 'Admin', 'admin']];
   return header(me, 'SupportPlatform console', '/console', links, current);
 }
 
 export function portalHeader(me, current) {
-  return header(me, 'Support portal', '/portal', [['/portal', 'My tickets', 'tickets'], ['/portal/new', 'New ticket', 'new'], ['/portal/estimates', 'Estimates and invoices', 'estimates'], ['/portal/monitoring', 'My systems', 'monitoring']], current);
+  return header(me, 'Support portal', '/portal', [['/portal', 'My tickets', 'tickets'], ['/portal/new', 'New ticket', 'new'], ['/portal/estimates', 'Estimates and invoices', 'estimates'], ['/portal/monitoring', 'My systems', 'monitoring'], ['/portal/reports', 'My reports', 'reports']], current);
 }
 
 function header(me, brand, home, links, current) {
