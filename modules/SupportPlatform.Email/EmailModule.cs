@@ -32,7 +32,6 @@ public sealed class EmailModule : IModule
         services.AddHostedService(sp => sp.GetRequiredService<MailDispatcher>());
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<ITicketCommitParticipant, RequesterNotifier>();
-        services.AddSingleton<ITicketCommitParticipant, EscalationNotifier>();
         services.AddSingleton<OutboxQueries>();
         services.AddHealthChecks().AddCheck<MailHealthCheck>("mail", tags: ["ready"]);
 

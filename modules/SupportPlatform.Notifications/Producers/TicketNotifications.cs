@@ -11,11 +11,12 @@ namespace SupportPlatform.Notifications.Producers;
 /// <summary>
 /// Turns ticket events into staff notifications, in the ticket change's own transaction (a change and its
 /// notifications exist together): new tickets (subscribers), assignment (the agent), mentions (<c>@user-id</c> in a
-/// comment), SLA warnings and breaches (subscribers and the assigned agent). It also starts escalation policies for
+/// comment), SLA warnings and breaches (subscribers and the assigned agent), escalations to a group (its active agents
+/// and the assigned agent, by hand or by an escalation rule). It also starts escalation policies for
 /// new critical tickets, SLA warnings and breaches, voicemail tickets and monitoring tickets of critical priority.
 /// Event keys are the ticket event's (ticket, sequence), so a replayed change notifies nobody twice.
 /// </summary>
-internal sealed partial class TicketNotifications(INotifier notifier, IEnumerable<IUserDirectory> users, EscalationService escalations) : ITicketCommitParticipant
+internal sealed partial class TicketNotifications(INotifier notifier, IEnumerable<IUserDirectory> users, EscalationService escalations, IEnumerable<IAgentDirectory> agents) : ITicketCommitParticipant
 {
     public async Task OnCommittingAsync(TicketChange change, DbTransaction transaction, CancellationToken cancellationToken)
     {
@@ -82,6 +83,28 @@ internal sealed partial class TicketNotifications(INotifier notifier, IEnumerabl
                         Recipients = ticket.AgentId is { } b ? [b] : [], IncludeSubscribers = true, TicketId = ticket.Id, Urgent = true,
                     }, transaction, cancellationToken);
                     await escalations.StartAsync(ticket, key, "sla-breach", transaction, cancellationToken);
+                    break;
+
+                case Escalated { ToGroup: { } group } escalated:
+                    var people = agents.FirstOrDefault() is { } directory
+                        ? (await directory.ListAgentsAsync(cancellationToken: cancellationToken)).Where(a => a.Active && a.Groups.Contains(group, StringComparer.OrdinalIgnoreCase)).Select(a => a.Id).ToList()
+                        : [];
+                    if (ticket.AgentId is { } assignee && !people.Contains(assignee, StringComparer.Ordinal))
+                    {
+                        people.Add(assignee);
+                    }
+
+                    people.Remove(e.Actor.Id);
+                    if (people.Count > 0)
+                    {
+                        await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.Escalation,
+                            $"[#{ticket.Id}] Escalated to {group} (level {escalated.Level}): {ticket.Subject}",
+                            $"{e.Actor.Name} escalated ticket #{ticket.Id} ({Lower(ticket.Priority)}, {ticket.AccountId}) to {group}: {escalated.Reason}")
+                        {
+                            Recipients = people, TicketId = ticket.Id, Urgent = ticket.Priority == Priority.Critical,
+                        }, transaction, cancellationToken);
+                    }
+
                     break;
 
                 case StatusChanged { To: TicketStatus.Resolved or TicketStatus.Closed }:
