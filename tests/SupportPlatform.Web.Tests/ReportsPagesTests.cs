@@ -13,6 +13,11 @@ namespace SupportPlatform.Web.Tests;
 [Collection(WebCollection.Name)]
 public sealed class ReportsPagesTests(WebFixture fixture)
 {
+    // The report page in the frame is built on every (re)load, charts included; on a busy 2-core test run that can take
+    // longer than Playwright's 5 s default for assertions.
+    private static readonly Microsoft.Playwright.LocatorAssertionsToContainTextOptions FrameWait = new() { Timeout = 30_000 };
+    private static readonly Microsoft.Playwright.LocatorAssertionsToHaveTextOptions FrameText = new() { Timeout = 30_000 };
+
     private static async Task OkAsync(HttpResponseMessage response) =>
         Assert.True(WebFixture.IsSuccess(response.StatusCode), $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
 
@@ -77,9 +82,9 @@ public sealed class ReportsPagesTests(WebFixture fixture)
             // The running week, previewed: the four tickets of this week and the two mails, and nothing to send yet.
             await page.Locator($"button[data-open='{thisWeek}']").ClickAsync();
             var frame = page.FrameLocator("#report-frame");
-            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("4");
-            await Expect(frame.Locator("#kpi-emails-received")).ToHaveTextAsync("2");
-            await Expect(frame.Locator("#kpi-emails-answered")).ToHaveTextAsync("1");
+            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("4", FrameText);
+            await Expect(frame.Locator("#kpi-emails-received")).ToHaveTextAsync("2", FrameText);
+            await Expect(frame.Locator("#kpi-emails-answered")).ToHaveTextAsync("1", FrameText);
             await Expect(page.Locator("#send")).ToHaveCountAsync(0);
 
             // The schedule and recipients.
@@ -96,15 +101,16 @@ public sealed class ReportsPagesTests(WebFixture fixture)
 
             // Last week: next step added, then edited; a note; sent, then a second send says it was already sent.
             await page.Locator($"button[data-open='{lastWeek}']").ClickAsync();
-            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("0");
+            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("0", FrameText);
             await page.Locator("#step-text").FillAsync(Step);
             await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Add next step" }).ClickAsync();
             var stepInput = page.Locator("#step-list input[type=text]");
             await Expect(stepInput).ToHaveValueAsync(Step);
             await stepInput.FillAsync(StepEdited);
             await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Save text" }).ClickAsync();
+            await Expect(stepInput).ToHaveValueAsync(StepEdited);
             await Expect(page.Locator("#step-list label")).ToContainTextAsync($"agreed in {lastWeek}");
-            await Expect(frame.Locator("body")).ToContainTextAsync(StepEdited);
+            await Expect(frame.Locator("body")).ToContainTextAsync(StepEdited, FrameWait);
             await page.Locator("#note-body").FillAsync("The client agreed to the disk upgrade.");
             await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Add note" }).ClickAsync();
             await Expect(page.Locator("#note-list")).ToContainTextAsync("The client agreed to the disk upgrade.");
@@ -135,9 +141,9 @@ public sealed class ReportsPagesTests(WebFixture fixture)
             await Expect(page.Locator("#send, #step-form, #settings-form, #note-form")).ToHaveCountAsync(0);
             await page.Locator($"button[data-open='{lastWeek}']").ClickAsync();
             var frame = page.FrameLocator("#report-frame");
-            await Expect(frame.Locator("body")).ToContainTextAsync("alerts on File server recurred 6 times");
-            await Expect(frame.Locator("body")).ToContainTextAsync(StepEdited);
-            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("0");
+            await Expect(frame.Locator("body")).ToContainTextAsync("alerts on File server recurred 6 times", FrameWait);
+            await Expect(frame.Locator("body")).ToContainTextAsync(StepEdited, FrameWait);
+            await Expect(frame.Locator("#kpi-opened")).ToHaveTextAsync("0", FrameText);
 
             var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#pdf-link").ClickAsync());
             await using (var pdf = await download.CreateReadStreamAsync())

@@ -181,6 +181,7 @@ async function renderSteps() {
     event.preventDefault();
     try {
       await post(`${base()}/next-steps`, { text: text.value, agreedIn: state.period || null });
+      text.value = '';
       announce('Next step added.');
       await renderSteps();
       reloadFrame();
@@ -188,15 +189,25 @@ async function renderSteps() {
       showError(formError, e);
     }
   });
+  // Two renders can overlap (opening a period and adding a step): keep what the user is typing in a step whose text
+  // the server did not change, and in the new-step box, instead of wiping it with the later render.
+  const typing = new Map([...stepsBox.querySelectorAll('#step-list input[type=text]')]
+    .filter(i => i.value !== i.dataset.original).map(i => [i.id, { value: i.value, original: i.dataset.original }]));
+  const draft = stepsBox.querySelector('#step-text')?.value ?? '';
+  text.value = draft;
   fill(stepsBox,
     h('h2', { id: 'next-steps-title', text: 'Agreed next steps' }),
     h('p', { class: 'hint', text: 'Open steps appear in every report of the account until they are done.' }),
     steps.length ? h('ul', { class: 'plain', id: 'step-list' }, steps.map(stepItem)) : h('p', { class: 'notice', text: 'No next steps yet.' }),
     form);
+  for (const [id, kept] of typing) {
+    const input = stepsBox.querySelector(`#${CSS.escape(id)}`);
+    if (input && input.dataset.original === kept.original) input.value = kept.value;
+  }
 }
 
 function stepItem(step) {
-  const input = h('input', { type: 'text', id: `step-${step.id}`, value: step.text, required: true });
+  const input = h('input', { type: 'text', id: `step-${step.id}`, value: step.text, required: true, 'data-original': step.text });
   const itemError = h('div');
   const save = async changes => {
     try {
