@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -109,6 +110,15 @@ public sealed class ReportsPagesTests(WebFixture fixture)
             await stepInput.FillAsync(StepEdited);
             await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Save text" }).ClickAsync();
             await Expect(stepInput).ToHaveValueAsync(StepEdited);
+            // The edit is stored (checked through the API, so a failure says whether the save or the page's reload went wrong).
+            var saved = "";
+            for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(30) && !saved.Contains(StepEdited, StringComparison.Ordinal); await Task.Delay(250))
+            {
+                saved = await api.GetStringAsync($"/api/reports/accounts/{account}/next-steps?all=true");
+            }
+
+            Assert.True(saved.Contains(StepEdited, StringComparison.Ordinal),
+                $"The edited step was not saved: {saved}; the steps box: {await page.Locator("#next-steps").InnerTextAsync()}; page errors: {string.Join(" | ", staff.Errors)}");
             await Expect(page.Locator("#step-list label")).ToContainTextAsync($"agreed in {lastWeek}");
             await Expect(frame.Locator("body")).ToContainTextAsync(StepEdited, FrameWait);
             await page.Locator("#note-body").FillAsync("The client agreed to the disk upgrade.");

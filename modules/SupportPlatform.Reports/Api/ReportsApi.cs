@@ -44,6 +44,8 @@ internal static class ReportsApi
                 var html = d.Page(await b.BuildAsync(accountId, kind, period, ct));
                 // The report has no script and its charts are data: URIs; the console and portal show it in a frame.
                 http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+                // Built from live data (next steps, notes, a running period): never kept by the browser.
+                http.Response.Headers.CacheControl = "no-store";
                 return Results.Content(html, "text/html; charset=utf-8");
             })
             .WithName("GetAccountReportPage").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()

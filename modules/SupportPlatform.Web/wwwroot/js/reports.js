@@ -166,8 +166,13 @@ async function renderNotes(url, box) {
 }
 
 function reloadFrame() {
+  // A new address each time: re-assigning the same one does not always make the browser fetch the page again.
   const frame = $('#report-frame');
-  if (frame) frame.src = frame.src;
+  if (frame) {
+    const url = new URL(frame.src, location.href);
+    url.searchParams.set('v', String(Date.now()));
+    frame.src = url.pathname + url.search;
+  }
 }
 
 async function renderSteps() {
