@@ -94,7 +94,8 @@ internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSin
         {
             at = request.ReceivedAt;
         }
-        else if (long.TryParse(time, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+        else if (long.TryParse(time, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)
+            && epoch <= DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             at = DateTimeOffset.FromUnixTimeSeconds(epoch);
         }
