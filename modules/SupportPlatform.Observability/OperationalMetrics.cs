@@ -68,8 +68,11 @@ internal sealed partial class OperationalMetrics : ITicketObserver, IHostedServi
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Sampling on a timer keeps scrapes cheap and bounded whatever the scrape interval.
-        timer = clock.CreateTimer(_ => _ = SampleAsync(), null, TimeSpan.Zero, SampleInterval);
+        // Sampling on a timer keeps scrapes cheap and bounded whatever the scrape interval. The timer is one-shot and
+        // re-armed when a sample finishes, so samples never overlap: a periodic timer started one sample per tick
+        // whether the last had finished or not, and a clock that jumped (a fake clock moved 15 days fired it 129,600
+        // times at once; a slow database does the same over time) took every pooled connection.
+        timer = clock.CreateTimer(_ => _ = SampleAndRearmAsync(), null, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
     }
 
@@ -77,6 +80,19 @@ internal sealed partial class OperationalMetrics : ITicketObserver, IHostedServi
     {
         timer?.Dispose();
         return Task.CompletedTask;
+    }
+
+    private async Task SampleAndRearmAsync()
+    {
+        await SampleAsync();
+        try
+        {
+            timer?.Change(SampleInterval, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped while sampling.
+        }
     }
 
     internal async Task SampleAsync()

@@ -98,6 +98,20 @@ public abstract partial class BillingFixture(DatabaseProvider provider, DateTime
         throw new InvalidOperationException($"No estimate mail for {id} version {version}.");
     }
 
+    /// <summary>Connections open to this host's database (PostgreSQL; 0 on SQLite, which has no server to ask).</summary>
+    public async Task<long> OpenConnectionsAsync()
+    {
+        if (provider != DatabaseProvider.PostgreSql)
+        {
+            return 0;
+        }
+
+        await using var connection = await Factory.Services.GetRequiredService<IDatabase>().OpenConnectionAsync();
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()";
+        return (long)(await query.ExecuteScalarAsync())!;
+    }
+
     public static async Task<JsonNode> Json(HttpResponseMessage response, int expected)
     {
         var text = await response.Content.ReadAsStringAsync();
