@@ -92,6 +92,23 @@ public abstract class InboundMailTests
     private static async Task<IReadOnlyList<TicketEvent>> HistoryAsync(PlatformFactory factory, long id) =>
         [.. (await factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ITicketGrain>(id).GetHistory(false)).Select(h => h.Event)];
 
+    /// <summary>Polls <paramref name="path"/> until <paramref name="done"/> (the notification dispatcher delivers in the background).</summary>
+    private static async Task<JsonNode> UntilAsync(HttpClient client, string path, Func<JsonNode, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var node = JsonNode.Parse(await client.GetStringAsync(path))!;
+            if (done(node))
+            {
+                return node;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting on {path}: {node.ToJsonString()[..Math.Min(2000, node.ToJsonString().Length)]}");
+            await Task.Delay(100);
+        }
+    }
+
     private static Task<TicketView?> TicketAsync(PlatformFactory factory, long id) =>
         factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ITicketGrain>(id).Get();
 
@@ -99,6 +116,11 @@ public abstract class InboundMailTests
     public async Task Corpus_EachMessage_HasItsExpectedOutcome_AndIsImportedOnce()
     {
         using var factory = await HostAsync(new Dictionary<string, string?> { ["SupportPlatform:Email:Inbound:AutoReplyLimit"] = "100" });
+        using var watcher = await factory.CreateStaffClientAsync("agent", "mailwatch", "Mail Watch");
+        (await watcher.PutAsJsonAsync("/api/notifications/preferences", new
+        {
+            channels = new Dictionary<string, string[]> { ["client-reply"] = ["in-app"], ["mail-triage"] = ["in-app"], ["mail-bounce"] = ["in-app"] },
+        })).EnsureSuccessStatusCode();
         var sink = factory.Services.GetRequiredService<IInboundMailSink>();
         var tickets = new Dictionary<string, long>(StringComparer.Ordinal);
         var failures = new List<string>();
@@ -185,8 +207,18 @@ public abstract class InboundMailTests
         Assert.DoesNotContain(acks, m => m!["to"]!.GetValue<string>() is "alerts@client.example" or "jurgen@client.example" && m["subject"]!.GetValue<string>().StartsWith("Automatic", StringComparison.Ordinal));
         Assert.DoesNotContain(acks, m => m!["to"]!.GetValue<string>() == "alerts@client.example");
         Assert.Equal(tickets.Count, acks.Count + 1); // every created ticket but the monitoring one
-        Assert.Contains(outbox, m => m!["to"]!.GetValue<string>() == "team@msp.example" && m["subject"]!.GetValue<string>().StartsWith("Mail bounced", StringComparison.Ordinal));
-        Assert.Contains(outbox, m => m!["to"]!.GetValue<string>() == "team@msp.example" && m["subject"]!.GetValue<string>().StartsWith("New mail waiting in triage from someone@unknown.example", StringComparison.Ordinal));
+
+        // Staff are told through the notification service: the subscriber in the console, the team mailbox by mail.
+        var mine = await UntilAsync(watcher, "/api/notifications/mine", n => n.AsArray().Select(x => (string?)x!["eventType"]).Distinct().Count() >= 3);
+        Assert.Contains(mine.AsArray(), n => (string?)n!["eventType"] == "mail-bounce" && ((string?)n["subject"])!.StartsWith("Mail bounced: left@client.example", StringComparison.Ordinal));
+        Assert.Contains(mine.AsArray(), n => (string?)n!["eventType"] == "mail-triage" && ((string?)n["subject"])!.StartsWith("Mail from someone@unknown.example waits in triage", StringComparison.Ordinal));
+        Assert.Contains(mine.AsArray(), n => (string?)n!["eventType"] == "client-reply" && (long?)n["ticketId"] == tickets["01-plain"]);
+        var team = (await UntilAsync(staff, "/api/admin/mail/outbox?pageSize=200", n => n.AsArray().Count(m => (string?)m!["to"] == "team@msp.example") >= tickets.Count + 2))
+            .AsArray().Where(m => (string?)m!["to"] == "team@msp.example").Select(m => ((string?)m!["purpose"], (string?)m["subject"])).ToList();
+        Assert.Contains(team, m => m == ("notification-mail-bounce", "Mail bounced: left@client.example"));
+        Assert.Contains(team, m => m.Item1 == "notification-mail-triage" && m.Item2!.StartsWith("Mail from someone@unknown.example waits in triage", StringComparison.Ordinal));
+        Assert.Contains(team, m => m == ("notification-new-ticket", $"[#{tickets["01-plain"]}] New ticket by mail from jane@client.example: Printer on 2nd floor jams"));
+        Assert.Contains(team, m => m.Item1 == "notification-client-reply" && m.Item2!.StartsWith($"[#{tickets["01-plain"]}] Reply by mail from", StringComparison.Ordinal));
 
         // The bounce marked the address for staff.
         var bounced = JsonNode.Parse(await staff.GetStringAsync("/api/mail/addresses?bounced=true"))!.AsArray();
@@ -327,7 +359,7 @@ public abstract class InboundMailTests
         using var staff = await factory.CreateStaffClientAsync("agent");
         var outbox = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?pageSize=200"))!.AsArray();
         Assert.Equal(2, outbox.Count(m => m!["purpose"]!.GetValue<string>() == "mail-acknowledgement"));
-        Assert.Equal(4, outbox.Count(m => m!["purpose"]!.GetValue<string>() == "mail-team-notice"));
+        await UntilAsync(staff, "/api/admin/mail/outbox?pageSize=200", n => n.AsArray().Count(m => (string?)m!["purpose"] == "notification-new-ticket" && (string?)m["to"] == "team@msp.example") == 4);
         var counted = JsonNode.Parse(await staff.GetStringAsync("/api/mail/addresses"))!.AsArray().Single(a => a!["address"]!.GetValue<string>() == "bob@client.example")!;
         Assert.Equal(2, counted["autoRepliesInWindow"]!.GetValue<long>());
     }

@@ -155,7 +155,7 @@ public abstract class EscalationTests<TFixture>(TFixture fixture)
             await Task.Delay(50);
         }
 
-        Assert.Contains($"reply ACK {first}", Sms(first).Text, StringComparison.Ordinal);
+        Assert.EndsWith($"is not acknowledged. Reply ACK {first} to acknowledge.", Sms(first).Text, StringComparison.Ordinal);
         var feedback = fixture.Factory.Services.GetRequiredService<INotificationFeedback>();
 
         // Two open escalations: "ACK" alone is ambiguous, and the answer lists both ticket numbers.

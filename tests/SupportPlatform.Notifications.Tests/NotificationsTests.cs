@@ -86,6 +86,13 @@ public abstract class NotificationsTests<TFixture>(TFixture fixture)
         Assert.Equal(["text"], slack.AsObject().Select(p => p.Key));
         Assert.StartsWith($"*Ticket #{id} assigned to you: VPN flaps*\n", (string?)slack["text"], StringComparison.Ordinal);
         Assert.EndsWith($"<{NotificationsFixture.PublicUrl}/console/tickets/{id}|Open>", (string?)slack["text"], StringComparison.Ordinal);
+
+        // The client answers in the portal: the assigned agent hears of it (client-reply), the author of nothing.
+        var client = await fixture.Factory.CreateClientUserClientAsync("acme", "cliff", "Cliff Client");
+        await Ok(await client.PostAsJsonAsync($"/api/tickets/{id}/comments", new { body = "The tunnel dropped again at 10:05." }));
+        var mine = await NotificationsFixture.UntilAsync(carol, "/api/notifications/mine", n => n.AsArray().Any(x => (string?)x!["eventType"] == "client-reply" && (long?)x["ticketId"] == id));
+        var reply = mine.AsArray().First(x => (string?)x!["eventType"] == "client-reply" && (long?)x["ticketId"] == id)!;
+        Assert.Equal(($"[#{id}] Cliff Client replied: VPN flaps", "The tunnel dropped again at 10:05."), ((string?)reply["subject"], (string?)reply["text"]));
     }
 
     [Fact]

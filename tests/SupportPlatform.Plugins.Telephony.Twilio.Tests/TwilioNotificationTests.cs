@@ -160,7 +160,7 @@ public sealed class TwilioNotificationTests(TwilioNotifyHost host) : IClassFixtu
         var sms = await TwilioReceivedAsync("Messages", TwilioNotifyHost.OlgaPhone);
         Assert.Equal(FakeTwilio.FromNumber, sms.Form["From"]);
         Assert.Contains($"ticket #{ticket} needs you", sms.Form["Body"], StringComparison.Ordinal);
-        Assert.Contains($"reply ACK {ticket}", sms.Form["Body"], StringComparison.Ordinal);
+        Assert.Contains($"Reply ACK {ticket} to acknowledge.", sms.Form["Body"], StringComparison.Ordinal);
         var sent = await DeliveryAsync(ticket, "sms", d => (string?)d["status"] == "sent");
         Assert.Equal(sms.Sid, (string?)sent["providerId"]);
         Assert.Equal($"{TwilioHost.PublicUrl}hooks/twilio/notify/status?delivery={sent["id"]}", sms.Form["StatusCallback"]);
@@ -227,7 +227,8 @@ public sealed class TwilioNotificationTests(TwilioNotifyHost host) : IClassFixtu
         var gather = twiml.Root!.Element("Gather")!;
         Assert.Equal("1", (string?)gather.Attribute("numDigits"));
         Assert.Contains($"ticket #{ticket} needs you", gather.Element("Say")!.Value, StringComparison.Ordinal);
-        Assert.EndsWith("Press 1 to acknowledge.", gather.Element("Say")!.Value, StringComparison.Ordinal);
+        Assert.EndsWith("is not acknowledged. Press 1 to acknowledge.", gather.Element("Say")!.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("link", twiml.ToString(), StringComparison.OrdinalIgnoreCase); // a call cannot follow a link or reply ACK
         var action = (string)gather.Attribute("action")!;
         Assert.Equal($"{TwilioHost.PublicUrl}hooks/twilio/notify/gather?delivery={placed["id"]}", action);
 

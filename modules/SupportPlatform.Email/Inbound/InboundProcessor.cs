@@ -12,6 +12,7 @@ using SupportPlatform.Core.Mail;
 using SupportPlatform.Email.Notifications;
 using SupportPlatform.Email.Outbox;
 using SupportPlatform.Identity.Contracts;
+using SupportPlatform.Notifications.Contracts;
 using SupportPlatform.Sdk.Mail;
 using SupportPlatform.Tickets.Contracts;
 
@@ -20,7 +21,7 @@ namespace SupportPlatform.Email.Inbound;
 /// <summary>
 /// Turns a stored message into its outcome: decide (quarantine, ignore, comment, new ticket, triage), record the plan,
 /// carry it out with idempotent ticket calls, then mark the message done in one transaction with the mail it causes
-/// (acknowledgement, rejection, team notice). Any step can crash and run again with the same result.
+/// (acknowledgement, rejection) and the staff notification it causes (triage, bounce). Any step can crash and run again with the same result.
 /// </summary>
 internal sealed partial class InboundProcessor(
     InboundStore store,
@@ -30,6 +31,7 @@ internal sealed partial class InboundProcessor(
     IUserDirectory users,
     IAccountDirectory accounts,
     IOutboundMail outbox,
+    IEnumerable<INotifier> notifications,
     TemplateRenderer templates,
     IOptionsMonitor<InboundOptions> options,
     IOptionsMonitor<EmailOptions> emailOptions,
@@ -433,28 +435,31 @@ internal sealed partial class InboundProcessor(
             }
         }
 
-        if (email.TeamAddress is { Length: > 0 } team && outcome.Disposition is "ticket-created" or "comment-added" or "triaged" or "ignored"
-            && (outcome.Disposition != "ignored" || mail.Bounce is { Count: > 0 }))
+        // Staff hear of new mail through the notification service, in the same transaction as the outcome. New tickets
+        // and client replies already notify their subscribers (new-ticket, client-reply) from the ticket itself, so the
+        // notice here goes to the team address only; triage and bounces go to their subscribers and the team address.
+        var team = email.TeamAddress is { Length: > 0 } address ? [address] : Array.Empty<string>();
+        var text = Truncate(mail.Body.NewText, 4000);
+        StaffNotification? notice = outcome.Disposition switch
         {
-            var rendered = templates.Render("mail-team-notice", new Dictionary<string, object?>
+            "ticket-created" when team.Length > 0 => new StaffNotification($"mail/{row.Id}/team", NotificationEventType.NewTicket,
+                $"[#{outcome.TicketId}] New ticket by mail from {sender}: {mail.Subject}", text) { Mailboxes = team, TicketId = outcome.TicketId },
+            "comment-added" when team.Length > 0 => new StaffNotification($"mail/{row.Id}/team", NotificationEventType.ClientReply,
+                $"[#{outcome.TicketId}] Reply by mail from {sender}: {mail.Subject}", text) { Mailboxes = team, TicketId = outcome.TicketId },
+            "triaged" => new StaffNotification($"mail/{row.Id}/triage", NotificationEventType.MailTriage,
+                $"Mail from {sender ?? "an unknown sender"} waits in triage: {mail.Subject}",
+                $"{outcome.Reason ?? "No account matched the sender."} Assign it to an account (POST /api/mail/triage/{row.Id}/assign) to open the ticket.\n\n{text}")
             {
-                ["kind"] = mail.Bounce is not null ? "bounce" : outcome.Disposition,
-                ["ticket_id"] = outcome.TicketId,
-                ["from"] = sender,
-                ["subject"] = mail.Subject,
-                ["text"] = Truncate(mail.Body.NewText, 4000),
-                ["reason"] = outcome.Reason,
-                ["mail_id"] = row.Id,
-            });
-            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Auto-Submitted"] = "auto-generated" };
-            if (outcome.TicketId is { } t)
+                IncludeSubscribers = true, Mailboxes = team,
+            },
+            _ when mail.Bounce is { Count: > 0 } bounced => new StaffNotification($"mail/{row.Id}/bounce", NotificationEventType.MailBounce,
+                $"Mail bounced: {string.Join(", ", bounced.Select(b => b.Address))}",
+                $"{string.Join("\n", bounced.Select(b => $"{b.Address}: {b.Status ?? "failed"} {b.Diagnostic}".TrimEnd()))}\nThe address is marked as bouncing (GET /api/mail/addresses?bounced=true).")
             {
-                headers["X-SupportPlatform-Ticket"] = t.ToString(CultureInfo.InvariantCulture);
-                headers["References"] = MailThreads.TicketThread(t);
-            }
-
-            mails.Add(new OutboundMail(team, rendered.Subject, rendered.Text, rendered.Html, "mail-team-notice", headers));
-        }
+                IncludeSubscribers = true, Mailboxes = team,
+            },
+            _ => null,
+        };
 
         await using var connection = await store.Database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -480,7 +485,16 @@ internal sealed partial class InboundProcessor(
             await outbox.EnqueueAsync(message, transaction, cancellationToken);
         }
 
+        if (notice is not null && notifications.FirstOrDefault() is { } notifier)
+        {
+            await notifier.NotifyAsync(notice, transaction, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
+        if (notice is not null)
+        {
+            notifications.FirstOrDefault()?.Wake();
+        }
     }
 
     private static Dictionary<string, string> ReplyHeaders(ParsedMail mail, long? ticketId)

@@ -19,7 +19,7 @@ internal sealed class EmailOptions
     /// <summary>How often the dispatcher looks for due messages when it was not woken by a new one.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The team's address: told of every new ticket, reply and triaged message that arrives by mail, and of bounces. Optional.</summary>
+    /// <summary>A shared team mailbox, told through the notification service of every new ticket, reply and triaged message that arrives by mail, and of bounces. Optional.</summary>
     public string? TeamAddress { get; set; }
 
     /// <summary>The address staff and clients open the product at (links in mail), e.g. https://support.msp.example.</summary>

@@ -28,6 +28,15 @@ public enum NotificationEventType
 
     /// <summary>A plugin failed and was disabled.</summary>
     PluginFailed = 7,
+
+    /// <summary>A client added a public comment (in the portal or by mail): the assigned agent and subscribers.</summary>
+    ClientReply = 8,
+
+    /// <summary>Mail from an unknown sender waits in triage for staff to choose its account.</summary>
+    MailTriage = 9,
+
+    /// <summary>Mail the platform sent to a client bounced (the address is marked).</summary>
+    MailBounce = 10,
 }
 
 /// <summary>How a notification reaches someone.</summary>
@@ -65,6 +74,12 @@ public sealed record StaffNotification(string EventKey, NotificationEventType Ty
 
     /// <summary>Also tell every user whose preferences subscribe to <see cref="Type"/>.</summary>
     public bool IncludeSubscribers { get; init; }
+
+    /// <summary>
+    /// Shared mailboxes (email addresses, e.g. the team address of the email module) told by email as well. They are
+    /// not users: no preferences, no quiet hours; the delivery log lists them as <c>mailbox:&lt;address&gt;</c>.
+    /// </summary>
+    public IReadOnlyList<string> Mailboxes { get; init; } = [];
 
     /// <summary>The ticket it concerns, if any (the link and the delivery log point at it).</summary>
     public long? TicketId { get; init; }

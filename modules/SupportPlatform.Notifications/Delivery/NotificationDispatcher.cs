@@ -196,15 +196,23 @@ internal sealed class NotificationDispatcher(
                     return Outcome.Fail("no mail outbox is installed");
                 }
 
-                var address = user?.Email ?? (await contacts.FindContactAsync(row.UserId, cancellationToken))?.Email;
+                var address = row.UserId.StartsWith(Notifier.MailboxPrefix, StringComparison.Ordinal) ? row.UserId[Notifier.MailboxPrefix.Length..]
+                    : user?.Email ?? (await contacts.FindContactAsync(row.UserId, cancellationToken))?.Email;
                 if (address is null)
                 {
                     return Outcome.Fail($"no email address is known for '{row.UserId}'");
                 }
 
-                var text = notification.Body + (link is null ? "" : $"\n\n{link}\n");
+                // The ticket header lets a shared mailbox's rules sort notices by ticket.
+                var headers = new Dictionary<string, string> { ["Auto-Submitted"] = "auto-generated" };
+                if (notification.TicketId is { } about)
+                {
+                    headers["X-SupportPlatform-Ticket"] = about.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                var text = notification.Body + AckHint(NotificationChannel.Email, notification) + (link is null ? "" : $"\n\n{link}\n");
                 var id = await outbox.EnqueueAsync(
-                    new OutboundMail(address, notification.Subject, text, null, "notification-" + notification.EventType, new Dictionary<string, string> { ["Auto-Submitted"] = "auto-generated" }),
+                    new OutboundMail(address, notification.Subject, text, null, "notification-" + notification.EventType, headers),
                     cancellationToken);
                 return Outcome.Ok(id);
             }
@@ -223,7 +231,7 @@ internal sealed class NotificationDispatcher(
                     return Outcome.Fail($"'{row.UserId}' has no phone number in their notification preferences");
                 }
 
-                var message = new NotificationMessage(row.Id, notification.EventType, row.UserId, user?.Name ?? row.UserId, address, notification.Subject, notification.Body, link, notification.Urgent != 0);
+                var message = new NotificationMessage(row.Id, notification.EventType, row.UserId, user?.Name ?? row.UserId, address, notification.Subject, notification.Body + AckHint(channel, notification), link, notification.Urgent != 0);
                 if (hostChannels.FirstOrDefault(c => c.Channel == name) is { } local)
                 {
                     var result = await local.SendAsync(message, cancellationToken);
@@ -242,6 +250,19 @@ internal sealed class NotificationDispatcher(
             }
         }
     }
+
+    /// <summary>
+    /// How to acknowledge an escalation, said the way the channel can: a reply code by SMS, the link by email or chat.
+    /// A voice call says nothing here: the telephony plugin asks for a key press itself (Twilio: "Press 1 to
+    /// acknowledge"), and a call that read "reply ACK" or "use the link" would tell the listener something they cannot do.
+    /// </summary>
+    private static string AckHint(NotificationChannel channel, NotificationRow notification) =>
+        notification.EventType != "escalation" ? "" : channel switch
+        {
+            NotificationChannel.Sms when notification.TicketId is { } ticket => $" Reply ACK {ticket} to acknowledge.",
+            NotificationChannel.Email or NotificationChannel.Chat => " Acknowledge it in the console or with the link to stop the escalation.",
+            _ => "",
+        };
 
     private static LiveChangeKind LiveKind(string eventType) => eventType switch
     {

@@ -96,11 +96,20 @@ internal sealed class Notifier(IDatabase database, TimeProvider clock, Notificat
             }
         }
 
+        foreach (var mailbox in notification.Mailboxes.Where(m => !string.IsNullOrWhiteSpace(m)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            await InsertDeliveryAsync(connection, transaction, id, MailboxPrefix + mailbox.Trim(), NotificationChannel.Email, 0, "pending", null, nowMs, cancellationToken);
+            deliveries++;
+        }
+
         signal.WakeSoon();
         return new NotifyResult(id, Duplicate: false, deliveries);
     }
 
     public void Wake() => signal.Wake();
+
+    /// <summary>The delivery log's recipient for a shared mailbox: <c>mailbox:</c> and its address.</summary>
+    internal const string MailboxPrefix = "mailbox:";
 
     private static Task InsertDeliveryAsync(
         DbConnection connection, DbTransaction transaction, string notificationId, string user, NotificationChannel channel, int index, string status, string? note, long nowMs, CancellationToken cancellationToken) =>

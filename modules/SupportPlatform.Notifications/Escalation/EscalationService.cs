@@ -175,7 +175,7 @@ internal sealed class EscalationService(
             {
                 await notifier.NotifyAsync(new StaffNotification($"escalations/{id}/step/{level}", NotificationEventType.Escalation,
                     $"Escalation {level}/{steps.Count}: ticket #{row.TicketId} needs you",
-                    $"Ticket #{row.TicketId} ({row.TriggerKind}) is not acknowledged. Acknowledge it in the console or with the link to stop the escalation (by SMS: reply ACK {row.TicketId}).")
+                    $"Ticket #{row.TicketId} ({row.TriggerKind}) is not acknowledged.")
                 {
                     Recipients = targets, TicketId = row.TicketId, Urgent = true, Channels = current.Channels,
                     Link = AckLink(id, targets[0]),

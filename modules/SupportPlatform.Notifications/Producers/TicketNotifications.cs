@@ -10,8 +10,8 @@ namespace SupportPlatform.Notifications.Producers;
 
 /// <summary>
 /// Turns ticket events into staff notifications, in the ticket change's own transaction (a change and its
-/// notifications exist together): new tickets (subscribers), assignment (the agent), mentions (<c>@user-id</c> in a
-/// comment), SLA warnings and breaches (subscribers and the assigned agent), escalations to a group (its active agents
+/// notifications exist together): new tickets (subscribers), assignment (the agent), client replies (the assigned agent
+/// and subscribers), mentions (<c>@user-id</c> in a staff comment), SLA warnings and breaches (subscribers and the assigned agent), escalations to a group (its active agents
 /// and the assigned agent, by hand or by an escalation rule). It also starts escalation policies for
 /// new critical tickets, SLA warnings and breaches, voicemail tickets and monitoring tickets of critical priority.
 /// Event keys are the ticket event's (ticket, sequence), so a replayed change notifies nobody twice.
@@ -51,6 +51,15 @@ internal sealed partial class TicketNotifications(INotifier notifier, IEnumerabl
                         $"Ticket #{ticket.Id} assigned to you: {ticket.Subject}", $"{assigned.Reason}.")
                     {
                         Recipients = [agent], TicketId = ticket.Id, Urgent = ticket.Priority == Priority.Critical,
+                    }, transaction, cancellationToken);
+                    break;
+
+                case CommentAdded { Visibility: CommentVisibility.Public } reply when e.Actor.Kind == ActorKind.Client:
+                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.ClientReply,
+                        $"[#{ticket.Id}] {e.Actor.Name} replied: {ticket.Subject}", Excerpt(reply.Body))
+                    {
+                        Recipients = ticket.AgentId is { } owner ? [owner] : [], IncludeSubscribers = true, TicketId = ticket.Id,
+                        Urgent = ticket.Priority == Priority.Critical,
                     }, transaction, cancellationToken);
                     break;
 

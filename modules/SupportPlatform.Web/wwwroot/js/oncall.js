@@ -5,7 +5,7 @@ import { h, fill, $, announce, showError, label, formatDate, consoleHeader, hold
 
 holdForms();
 
-const EVENTS = ['new-ticket', 'assignment', 'mention', 'sla-warning', 'sla-breach', 'escalation', 'hour-threshold', 'plugin-failed'];
+const EVENTS = ['new-ticket', 'assignment', 'mention', 'sla-warning', 'sla-breach', 'escalation', 'hour-threshold', 'plugin-failed', 'client-reply', 'mail-triage', 'mail-bounce'];
 const CHANNELS = ['in-app', 'email', 'sms', 'voice', 'chat'];
 
 const me = await requireUser('staff');
