@@ -37,6 +37,7 @@ internal static class WebPages
         console.MapGet("/monitoring", Page("monitoring.html"));
         console.MapGet("/monitoring/wall", Page("monitoring.html"));
         console.MapGet("/reports", Page("reports.html"));
+        console.MapGet("/mail", Page("mail.html"));
 
         var portal = pages.MapGroup("/portal").RequireAuthorization(Policy(PlatformPolicies.SignedIn));
         portal.MapGet("", Page("portal.html"));

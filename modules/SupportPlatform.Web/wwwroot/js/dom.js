@@ -93,7 +93,7 @@ export const label = value => String(value ?? '').replace(/-/g, ' ');
 
 /** The header every console page shares: brand, navigation, who is signed in, sign out. */
 export function consoleHeader(me, current) {
-  const links = [['/console', 'Queue', 'queue'], ['/console/kb', 'Knowledge base', 'kb'], ['/console/monitoring', 'Monitoring', 'monitoring'], ['/console/oncall', 'On call', 'oncall'], ['/console/billing', 'Billing', 'billing'], ['/console/reports', 'Reports', 'reports'], ['/console/admin', 'Admin', 'admin']];
+  const links = [['/console', 'Queue', 'queue'], ['/console/kb', 'Knowledge base', 'kb'], ['/console/monitoring', 'Monitoring', 'monitoring'], ['/console/oncall', 'On call', 'oncall'], ['/console/billing', 'Billing', 'billing'], ['/console/reports', 'Reports', 'reports'], ['/console/mail', 'Mail', 'mail'], ['/console/admin', 'Admin', 'admin']];
   return header(me, 'SupportPlatform console', '/console', links, current);
 }
 
