@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using SupportPlatform.Sdk.Mail;
 
 namespace SupportPlatform.Plugins.Email.Imap;
 
@@ -27,8 +28,6 @@ internal enum AfterImport
     Delete,
 }
 
-/// <summary>OAuth2 client settings for XOAUTH2: an access token from a token endpoint, by client credentials or a refresh token.</summary>
-internal sealed record OAuth2Settings(Uri TokenEndpoint, string ClientId, string? ClientSecret, string? RefreshToken, string? Scope);
 
 /// <summary>One mailbox, <c>Plugins:email-imap:mailboxes:N</c>.</summary>
 internal sealed record MailboxSettings(
@@ -38,7 +37,7 @@ internal sealed record MailboxSettings(
     ImapSecurity Security,
     string User,
     string? Password,
-    OAuth2Settings? OAuth2,
+    OAuth2ClientSettings? OAuth2,
     string Folder,
     AfterImport AfterImport,
     string MoveTo,
@@ -140,7 +139,7 @@ internal static partial class ImapSettings
             TimeSpan.FromSeconds(Integer(section, "reconnectMaxSeconds", path, 300, 1, 86400)));
     }
 
-    private static OAuth2Settings? ReadOAuth2(IConfigurationSection section, string path)
+    private static OAuth2ClientSettings? ReadOAuth2(IConfigurationSection section, string path)
     {
         if (!section.GetChildren().Any())
         {
@@ -161,7 +160,7 @@ internal static partial class ImapSettings
             throw new InvalidOperationException($"{path} needs clientSecret (client credentials grant) or refreshToken (refresh token grant).");
         }
 
-        return new OAuth2Settings(endpoint, clientId, secret, refresh, Optional(section, "scope"));
+        return new OAuth2ClientSettings { TokenEndpoint = endpoint, ClientId = clientId, ClientSecret = secret, RefreshToken = refresh, Scope = Optional(section, "scope") };
     }
 
     private static string Required(IConfigurationSection section, string key, string path) =>

@@ -402,7 +402,7 @@ internal sealed partial class MailboxPoller(
     private string Describe(Exception ex) => ex switch
     {
         AuthenticationException => $"authentication failed for {mailbox.User}: {ex.Message} Check the user and password (or the OAuth2 settings).",
-        OAuth2Exception => $"no OAuth2 access token: {ex.Message}",
+        OAuth2TokenException => $"no OAuth2 access token: {ex.Message}",
         SslHandshakeException => $"TLS with {mailbox.Host}:{mailbox.Port} failed: {ex.Message} (self-signed? set certificateThumbprint).",
         SocketException or TimeoutException => $"{mailbox.Host}:{mailbox.Port} is unreachable: {ex.Message}",
         FolderNotFoundException => $"the folder '{mailbox.Folder}' does not exist for {mailbox.User}.",

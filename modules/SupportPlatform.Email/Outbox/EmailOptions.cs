@@ -43,8 +43,35 @@ internal sealed class SmtpOptions
     /// <summary>Accept a server certificate that does not validate (a self-signed relay on the LAN). Off by default.</summary>
     public bool AcceptAnyCertificate { get; set; }
 
+    /// <summary>
+    /// XOAUTH2 instead of a password (Exchange Online, Google Workspace): the access token for <see cref="UserName"/> comes
+    /// from this OAuth2 token endpoint, by client credentials or a refresh token.
+    /// </summary>
+    public SmtpOAuth2Options OAuth2 { get; set; } = new();
+
     /// <summary>Longest wait for the SMTP server on one step (connect, greeting, each command, the message); a slower server is retried later.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public bool Configured => !string.IsNullOrWhiteSpace(Host);
+}
+
+/// <summary>Settings under <c>SupportPlatform:Email:Smtp:OAuth2</c>: an OAuth2 client whose access token signs in to the SMTP server (XOAUTH2).</summary>
+internal sealed class SmtpOAuth2Options
+{
+    /// <summary>The token endpoint, an absolute URL, e.g. https://login.microsoftonline.com/&lt;tenant&gt;/oauth2/v2.0/token.</summary>
+    public string? TokenEndpoint { get; set; }
+
+    /// <summary>The OAuth client's id.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The client's secret (client-credentials grant, or with a refresh token where the provider wants one).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>A refresh token obtained once for the sending mailbox (refresh-token grant).</summary>
+    public string? RefreshToken { get; set; }
+
+    /// <summary>The scope to ask for, e.g. https://outlook.office365.com/.default; optional.</summary>
+    public string? Scope { get; set; }
+
+    public bool Configured => !string.IsNullOrWhiteSpace(TokenEndpoint) || !string.IsNullOrWhiteSpace(ClientId);
 }

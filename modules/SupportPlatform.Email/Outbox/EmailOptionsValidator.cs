@@ -39,6 +39,34 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             errors.Add($"{Prefix}Smtp:UserName: required when a password is set.");
         }
 
+        if (options.Smtp.OAuth2 is { Configured: true } oauth)
+        {
+            if (!(Uri.TryCreate(oauth.TokenEndpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https"))
+            {
+                errors.Add($"{Prefix}Smtp:OAuth2:TokenEndpoint: '{oauth.TokenEndpoint}' is not the absolute https URL of an OAuth2 token endpoint.");
+            }
+
+            if (string.IsNullOrWhiteSpace(oauth.ClientId))
+            {
+                errors.Add($"{Prefix}Smtp:OAuth2:ClientId: required for XOAUTH2.");
+            }
+
+            if (string.IsNullOrWhiteSpace(oauth.ClientSecret) && string.IsNullOrWhiteSpace(oauth.RefreshToken))
+            {
+                errors.Add($"{Prefix}Smtp:OAuth2: give ClientSecret (client credentials) or RefreshToken (a token obtained once for the mailbox).");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Smtp.UserName))
+            {
+                errors.Add($"{Prefix}Smtp:UserName: required with OAuth2 (the mailbox the token signs in as).");
+            }
+
+            if (!string.IsNullOrEmpty(options.Smtp.Password))
+            {
+                errors.Add($"{Prefix}Smtp:Password: give a password or OAuth2, not both.");
+            }
+        }
+
         if (options.PublicUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             errors.Add($"{Prefix}PublicUrl: '{url}' is not an absolute http(s) address.");

@@ -2,10 +2,12 @@ using System.Text.Json;
 using Dapper;
 using MailKit;
 using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SupportPlatform.Sdk.Mail;
 using SupportPlatform.Storage.Contracts;
 
 namespace SupportPlatform.Email.Outbox;
@@ -25,7 +27,36 @@ internal sealed class MailDispatcher(
     ILogger<MailDispatcher> logger) : BackgroundService
 {
     private const int PerPass = 20;
+    private readonly Lock tokenLock = new();
+    private (SmtpOAuth2Options Settings, OAuth2TokenSource Source)? tokens;
+    private HttpClient? tokenHttp;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    /// <summary>The token source for the current OAuth2 settings (a new one when the settings were reloaded).</summary>
+    private OAuth2TokenSource Tokens(SmtpOAuth2Options oauth)
+    {
+        lock (tokenLock)
+        {
+            if (tokens is { } kept && ReferenceEquals(kept.Settings, oauth))
+            {
+                return kept.Source;
+            }
+
+            tokenHttp ??= new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) };
+            var source = new OAuth2TokenSource(
+                new OAuth2ClientSettings
+                {
+                    TokenEndpoint = new Uri(oauth.TokenEndpoint!), ClientId = oauth.ClientId!, ClientSecret = NullIfEmpty(oauth.ClientSecret),
+                    RefreshToken = NullIfEmpty(oauth.RefreshToken), Scope = NullIfEmpty(oauth.Scope),
+                },
+                tokenHttp,
+                clock);
+            tokens = (oauth, source);
+            return source;
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -101,7 +132,21 @@ internal sealed class MailDispatcher(
             }
 
             await smtp.ConnectAsync(settings.Smtp.Host!, settings.Smtp.Port, settings.Smtp.Security, cancellationToken);
-            if (!string.IsNullOrEmpty(settings.Smtp.UserName))
+            if (settings.Smtp.OAuth2.Configured)
+            {
+                var source = Tokens(settings.Smtp.OAuth2);
+                try
+                {
+                    await smtp.AuthenticateAsync(new SaslMechanismOAuth2(settings.Smtp.UserName!, await source.GetTokenAsync(cancellationToken)), cancellationToken);
+                }
+                catch (AuthenticationException)
+                {
+                    // Revoked or expired early: the next pass asks the endpoint for a new one.
+                    source.Invalidate();
+                    throw;
+                }
+            }
+            else if (!string.IsNullOrEmpty(settings.Smtp.UserName))
             {
                 await smtp.AuthenticateAsync(settings.Smtp.UserName, settings.Smtp.Password ?? "", cancellationToken);
             }
@@ -182,7 +227,13 @@ internal sealed class MailDispatcher(
     /// <summary>The error as the admin view shows it: the server's reply code first when the server answered.</summary>
     private static string Describe(Exception error)
     {
-        var text = error is SmtpCommandException command ? $"{(int)command.StatusCode} {command.Message}" : error.Message;
+        var text = error switch
+        {
+            SmtpCommandException command => $"{(int)command.StatusCode} {command.Message}",
+            OAuth2TokenException => $"No OAuth2 access token for SMTP: {error.Message}",
+            AuthenticationException => $"The SMTP server refused the sign-in: {error.Message}",
+            _ => error.Message,
+        };
         return text.Length > 1000 ? text[..1000] : text;
     }
 
