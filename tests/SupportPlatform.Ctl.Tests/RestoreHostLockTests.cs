@@ -1,0 +1,76 @@
+using SupportPlatform.Storage.Contracts;
+using SupportPlatform.Testing;
+using SupportPlatform.Testing.Host;
+
+namespace SupportPlatform.Ctl.Tests;
+
+/// <summary>
+/// <c>supportctl restore</c> refuses while a host runs on the install (the built host as a real process), and not after
+/// it stopped or was killed with -9; a host does not start while a restore holds the install.
+/// </summary>
+public sealed class RestoreHostLockTests
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task Restore_RefusedWhileTheHostRuns_AcceptedAfterItStopsOrIsKilled(DatabaseProvider provider)
+    {
+        var database = provider == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("hostlock") : null;
+        using var data = new TempDirectory("sp-hostlock-");
+        using var archiveFolder = new TempDirectory("sp-hostlock-archive-");
+        var archive = Path.Combine(archiveFolder.Path, "backup.tar.gz");
+        string[] install = ["--data-path", data.Path, .. database is null ? [] : new[] { "--connection-string", database }];
+        var environment = HostProcess.Environment(data.Path, database);
+
+        await using (var host = HostProcess.Start(environment))
+        {
+            await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            await Ctl.OkAsync(null, ["backup", archive, .. install]);
+
+            var refused = await Ctl.RunAsync(null, ["restore", archive, .. install]);
+            Assert.Equal(1, refused.Code);
+            Assert.Contains("The host is running", refused.Error, StringComparison.Ordinal);
+            Assert.Contains("systemctl stop supportplatform", refused.Error, StringComparison.Ordinal);
+            Assert.Contains(provider == DatabaseProvider.PostgreSql ? "connected to the database" : HostLock.FileName, refused.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("[3/4]", refused.Error, StringComparison.Ordinal); // refused before anything was written
+
+            Assert.False(host.HasExited);
+            await host.StopAsync();
+        }
+
+        // Stopped: what is left is only that the install is not empty; --force replaces it.
+        var stopped = await Ctl.RunAsync(null, ["restore", archive, .. install]);
+        Assert.Equal(1, stopped.Code);
+        Assert.Contains("not empty", stopped.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("The host is running", stopped.Error, StringComparison.Ordinal);
+
+        // While the restore holds the install, a host refuses to start and says why.
+        await using (var restoring = (await HostLock.TryAcquireExclusiveAsync(data.Path, Settings(provider, data.Path, database), CancellationToken.None)).Lock)
+        {
+            Assert.NotNull(restoring);
+            await using var blocked = HostProcess.Start(environment);
+            Assert.Equal(75, await blocked.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("locked by a running 'supportctl restore'", blocked.Output, StringComparison.Ordinal);
+        }
+
+        await Ctl.OkAsync(null, ["restore", archive, "--force", .. install]);
+
+        // kill -9: the operating system and the database drop the locks with the process; the lock file stays behind.
+        await using (var host = HostProcess.Start(environment))
+        {
+            await host.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            host.Kill();
+            await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(File.Exists(Path.Combine(data.Path, HostLock.FileName)));
+        var killed = await Ctl.RunAsync(null, ["restore", archive, .. install]);
+        Assert.Equal(1, killed.Code);
+        Assert.Contains("not empty", killed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("The host is running", killed.Error, StringComparison.Ordinal);
+        await Ctl.OkAsync(null, ["restore", archive, "--force", .. install]);
+    }
+
+    private static DatabaseSettings Settings(DatabaseProvider provider, string dataPath, string? database) =>
+        provider == DatabaseProvider.PostgreSql ? new DatabaseSettings(DatabaseProvider.PostgreSql, database!) : DatabaseSettings.Embedded(dataPath);
+}
