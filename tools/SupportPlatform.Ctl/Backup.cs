@@ -283,16 +283,16 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
     /// <summary>
     /// The exclusive <see cref="HostLock"/>: a restore under a running host would replace the database and files under
     /// its feet. A host that has just died (kill -9) may take a moment to be noticed by the database, so a held lock is
-    /// tried again for a few seconds before the restore is refused.
+    /// tried again for a moment before the restore is refused.
     /// </summary>
     private async Task<HostLock?> StoppedHostLockAsync(bool force, CancellationToken ct)
     {
         string? heldBy = null;
-        for (var attempt = 0; attempt < 4; attempt++)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             if (attempt > 0)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
             }
 
             (var held, heldBy) = await HostLock.TryAcquireExclusiveAsync(settings.DataPath, settings.Database, ct);
@@ -321,9 +321,10 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
             throw new CtlException("The database is not empty. Restore onto a fresh database (and stop the host), or pass --force to replace its contents.");
         }
 
+        var embedded = settings.Database.Provider == DatabaseProvider.Sqlite ? settings.EmbeddedDatabaseFile : null;
         var dataFiles = Directory.Exists(settings.DataPath)
             ? Directory.EnumerateFiles(settings.DataPath, "*", SearchOption.AllDirectories)
-                .Where(f => !f.StartsWith(settings.EmbeddedDatabaseFile, StringComparison.Ordinal) && f != HostLockFile).Take(1).ToList()
+                .Where(f => (embedded is null || !f.StartsWith(embedded, StringComparison.Ordinal)) && f != HostLockFile).Take(1).ToList()
             : [];
         if (dataFiles.Count > 0)
         {
