@@ -41,6 +41,28 @@ public sealed class RestoreHostLockTests
                 Assert.Equal(1, elsewhere.Code);
                 Assert.Contains("connected to the database", elsewhere.Error, StringComparison.Ordinal);
                 Assert.Contains("systemctl stop supportplatform", elsewhere.Error, StringComparison.Ordinal);
+
+                // The database cuts the host's lock connection (as a database restart does): the host takes the lock again.
+                await using (var admin = new Npgsql.NpgsqlConnection(database))
+                {
+                    await admin.OpenAsync();
+                    await using var terminate = admin.CreateCommand();
+                    terminate.CommandText = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'SupportPlatform host lock' AND datname = current_database()";
+                    Assert.Equal(1L, await terminate.ExecuteScalarAsync());
+                }
+
+                var deadline = DateTime.UtcNow.AddSeconds(45);
+                var lockedAgain = false;
+                while (!lockedAgain && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(1000);
+                    // Without --force nothing is written either way: the database is not empty.
+                    var attempt = await Ctl.RunAsync(null, ["restore", archive, "--data-path", otherNode.Path, "--connection-string", database]);
+                    Assert.Equal(1, attempt.Code);
+                    lockedAgain = attempt.Error.Contains("connected to the database", StringComparison.Ordinal);
+                }
+
+                Assert.True(lockedAgain, "the host did not take the database lock again after its connection was cut:\n" + host.Output);
             }
 
             Assert.False(host.HasExited);

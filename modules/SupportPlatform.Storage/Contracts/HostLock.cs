@@ -24,7 +24,7 @@ public sealed class HostLock : IAsyncDisposable
     public const long AdvisoryLockKey = 0x53504C48;
 
     private readonly FileStream? _file;
-    private readonly NpgsqlConnection? _connection;
+    private NpgsqlConnection? _connection;
 
     private HostLock(FileStream? file, NpgsqlConnection? connection)
     {
@@ -138,6 +138,53 @@ public sealed class HostLock : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// For a host: checks that the database lock is still held and, when its connection was lost (the database restarted,
+    /// the connection was cut), takes it again on a new one. Returns false when it could not (the database is down, or a
+    /// restore holds the lock); call it again later. Always true on SQLite (the file lock cannot be lost).
+    /// </summary>
+    public async Task<bool> RefreshAsync(DatabaseSettings database, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        if (database.Provider != DatabaseProvider.PostgreSql)
+        {
+            return true;
+        }
+
+        if (_connection is not null)
+        {
+            try
+            {
+                await using var probe = _connection.CreateCommand();
+                probe.CommandText = "SELECT 1";
+                await probe.ExecuteScalarAsync(cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+        }
+
+        var connection = new NpgsqlConnection(Dedicated(database.ConnectionString, "SupportPlatform host lock"));
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            if (await TryLockAsync(connection, "pg_try_advisory_lock_shared", cancellationToken))
+            {
+                _connection = connection;
+                return true;
+            }
+        }
+        catch (NpgsqlException)
+        {
+        }
+
+        await connection.DisposeAsync();
+        return false;
     }
 
     /// <summary>Releases the locks (closing the connection ends the database lock).</summary>
