@@ -15,7 +15,17 @@ catch (SupportPlatform.Core.PlatformSettingsException ex)
 
 var app = builder.Build();
 app.MapSupportPlatform();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (SupportPlatform.Storage.Contracts.HostLockUnavailableException ex)
+{
+    // supportctl restore is replacing the database and data folder: say so, no stack trace; systemd retries later.
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 75; // EX_TEMPFAIL
+}
+
 return 0;
 
 /// <summary>Entry point, public so functional tests can host it with WebApplicationFactory.</summary>

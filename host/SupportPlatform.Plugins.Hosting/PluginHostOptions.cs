@@ -1,8 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace SupportPlatform.Plugins.Hosting;
 
-/// <summary>Where the host finds its plugins and how it treats them.</summary>
+/// <summary>
+/// Where the host finds its plugins and how it treats them (section <c>SupportPlatform:Plugins</c>): <c>Path</c> (default
+/// <c>&lt;DataPath&gt;/plugins</c>, one subfolder per plugin), <c>MaxWebhookBodyBytes</c> (default 1048576; larger webhook
+/// bodies get 413) and <c>CallTimeout</c> (default 00:00:30 per call into a plugin); webhook URLs are built from
+/// <c>SupportPlatform:PublicUrl</c>.
+/// </summary>
 public sealed class PluginHostOptions
 {
+    /// <summary>The configuration section of the host's plugin settings (keys <c>Path</c>, <c>MaxWebhookBodyBytes</c>, <c>CallTimeout</c>).</summary>
+    public const string Section = "SupportPlatform:Plugins";
+
     /// <summary>The configuration key read for <see cref="PluginsPath"/> when the host does not set it.</summary>
     public const string PathConfigurationKey = "SupportPlatform:Plugins:Path";
 
@@ -50,4 +61,50 @@ public sealed class PluginHostOptions
 
     /// <summary>How long one plugin's health check may take before it is reported as timed out.</summary>
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Fills what the host left unset from configuration (<see cref="PathConfigurationKey"/>, <see cref="PublicUrlConfigurationKey"/>,
+    /// <see cref="MaxWebhookBodyBytesConfigurationKey"/>, <see cref="CallTimeoutConfigurationKey"/>); a bad value stops the start
+    /// with a message naming the key.
+    /// </summary>
+    internal static void ApplyConfiguration(PluginHostOptions options, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(options.PluginsPath))
+        {
+            options.PluginsPath = configuration[PluginHostOptions.PathConfigurationKey] is { Length: > 0 } configured
+                ? configured
+                : options.DataFolder is { Length: > 0 } data ? Path.Combine(data, "plugins") : null;
+        }
+
+        if (options.PublicUrl is null && configuration[PluginHostOptions.PublicUrlConfigurationKey] is { Length: > 0 } publicUrl)
+        {
+            options.PublicUrl = Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                ? parsed
+                : throw new OptionsValidationException(PluginHostOptions.PublicUrlConfigurationKey, typeof(PluginHostOptions),
+                    [$"{PluginHostOptions.PublicUrlConfigurationKey} is '{publicUrl}': set an absolute http(s) address such as https://support.msp.example."]);
+        }
+
+        if (configuration[PluginHostOptions.MaxWebhookBodyBytesConfigurationKey] is { Length: > 0 } maxBody)
+        {
+            options.MaxWebhookBodyBytes = int.TryParse(maxBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0
+                ? bytes
+                : throw new OptionsValidationException(PluginHostOptions.MaxWebhookBodyBytesConfigurationKey, typeof(PluginHostOptions),
+                    [$"{PluginHostOptions.MaxWebhookBodyBytesConfigurationKey} is '{maxBody}': set a whole number of bytes, at least 1."]);
+        }
+
+        if (configuration[PluginHostOptions.CallTimeoutConfigurationKey] is { Length: > 0 } callTimeout)
+        {
+            options.CallTimeout = TimeSpan.TryParse(callTimeout, System.Globalization.CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero
+                ? timeout
+                : throw new OptionsValidationException(PluginHostOptions.CallTimeoutConfigurationKey, typeof(PluginHostOptions),
+                    [$"{PluginHostOptions.CallTimeoutConfigurationKey} is '{callTimeout}': set a positive time span such as 00:00:30."]);
+        }
+
+        if (string.IsNullOrWhiteSpace(options.PluginDataPath) && !string.IsNullOrWhiteSpace(options.PluginsPath))
+        {
+            options.PluginDataPath = options.DataFolder is { Length: > 0 } data
+                ? Path.Combine(data, "plugin-data")
+                : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.PluginsPath)) ?? options.PluginsPath, "plugin-data");
+        }
+    }
 }

@@ -27,46 +27,7 @@ public static class PluginsServiceCollectionExtensions
         }
 
         optionsBuilder
-            .PostConfigure<IConfiguration>(static (options, configuration) =>
-            {
-                if (string.IsNullOrWhiteSpace(options.PluginsPath))
-                {
-                    options.PluginsPath = configuration[PluginHostOptions.PathConfigurationKey] is { Length: > 0 } configured
-                        ? configured
-                        : options.DataFolder is { Length: > 0 } data ? Path.Combine(data, "plugins") : null;
-                }
-
-                if (options.PublicUrl is null && configuration[PluginHostOptions.PublicUrlConfigurationKey] is { Length: > 0 } publicUrl)
-                {
-                    options.PublicUrl = Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
-                        ? parsed
-                        : throw new OptionsValidationException(PluginHostOptions.PublicUrlConfigurationKey, typeof(PluginHostOptions),
-                            [$"{PluginHostOptions.PublicUrlConfigurationKey} is '{publicUrl}': set an absolute http(s) address such as https://support.msp.example."]);
-                }
-
-                if (configuration[PluginHostOptions.MaxWebhookBodyBytesConfigurationKey] is { Length: > 0 } maxBody)
-                {
-                    options.MaxWebhookBodyBytes = int.TryParse(maxBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes > 0
-                        ? bytes
-                        : throw new OptionsValidationException(PluginHostOptions.MaxWebhookBodyBytesConfigurationKey, typeof(PluginHostOptions),
-                            [$"{PluginHostOptions.MaxWebhookBodyBytesConfigurationKey} is '{maxBody}': set a whole number of bytes, at least 1."]);
-                }
-
-                if (configuration[PluginHostOptions.CallTimeoutConfigurationKey] is { Length: > 0 } callTimeout)
-                {
-                    options.CallTimeout = TimeSpan.TryParse(callTimeout, System.Globalization.CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero
-                        ? timeout
-                        : throw new OptionsValidationException(PluginHostOptions.CallTimeoutConfigurationKey, typeof(PluginHostOptions),
-                            [$"{PluginHostOptions.CallTimeoutConfigurationKey} is '{callTimeout}': set a positive time span such as 00:00:30."]);
-                }
-
-                if (string.IsNullOrWhiteSpace(options.PluginDataPath) && !string.IsNullOrWhiteSpace(options.PluginsPath))
-                {
-                    options.PluginDataPath = options.DataFolder is { Length: > 0 } data
-                        ? Path.Combine(data, "plugin-data")
-                        : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.PluginsPath)) ?? options.PluginsPath, "plugin-data");
-                }
-            })
+            .PostConfigure<IConfiguration>(PluginHostOptions.ApplyConfiguration)
             .Validate(
                 static options => !string.IsNullOrWhiteSpace(options.PluginsPath),
                 $"The plugins folder is not set: set {PluginHostOptions.PathConfigurationKey} (a folder with one subfolder per plugin) or the host's data folder.")

@@ -7,17 +7,50 @@ namespace SupportPlatform.Plugins.Notifications.ChatWebhook;
 /// <summary>
 /// Posts a notification to the recipient's chat target (or the default one): Slack-style <c>{"text": ...}</c>, or a
 /// Teams MessageCard with the link as an "Open" action. A 2xx answer counts as delivered; anything else is reported
-/// with the status and the start of the answer, for the delivery log.
+/// with the status and the start of the answer, for the delivery log. A delivery id already posted is not posted
+/// again (<see cref="DeliveredIds"/>); two attempts of one id at the same moment share one post.
 /// </summary>
-internal sealed class ChatWebhookChannel(ChatWebhookOptions options) : INotificationChannel, IDisposable
+internal sealed class ChatWebhookChannel(ChatWebhookOptions options, DeliveredIds delivered) : INotificationChannel, IDisposable
 {
     private readonly HttpClient ownClient = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> inFlight = new(StringComparer.Ordinal);
 
     public string Channel => NotificationChannels.Chat;
 
     public async Task<NotificationSendResult> SendAsync(NotificationMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        var gate = inFlight.GetOrAdd(message.Id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (delivered.Contains(message.Id))
+            {
+                return NotificationSendResult.Ok();
+            }
+
+            var result = await PostAsync(message, cancellationToken);
+            if (result.Delivered)
+            {
+                delivered.Add(message.Id);
+            }
+
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+            // Gates are per attempt in progress; one left behind by a race is only a small object.
+            if (gate.CurrentCount == 1)
+            {
+                inFlight.TryRemove(new KeyValuePair<string, SemaphoreSlim>(message.Id, gate));
+            }
+        }
+    }
+
+    private async Task<NotificationSendResult> PostAsync(NotificationMessage message, CancellationToken cancellationToken)
+    {
         var name = string.IsNullOrWhiteSpace(message.Address) ? options.DefaultTarget : message.Address;
         if (!options.Targets.TryGetValue(name, out var target))
         {

@@ -14,6 +14,7 @@ public sealed class ChatWebhookPlugin : IPlugin
     {
         ArgumentNullException.ThrowIfNull(context);
         services.AddSingleton(ChatWebhookOptions.Read(context.Configuration));
+        services.AddSingleton(new DeliveredIds(context.DataFolder));
         services.AddSingleton<INotificationChannel, ChatWebhookChannel>();
     }
 }

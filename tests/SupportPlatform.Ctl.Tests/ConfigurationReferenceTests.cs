@@ -30,6 +30,52 @@ public sealed class ConfigurationReferenceTests
             "docs/configuration.md is out of date with the options classes: run SP_UPDATE_DOCS=1 scripts/test --filter ConfigurationReference and commit it.");
     }
 
+    /// <summary>
+    /// Types that look like settings but are not read from the host's configuration, each with the reason. Anything else
+    /// named *Options or *Settings, or read from configuration by a static parser, must name its section.
+    /// </summary>
+    private static readonly Dictionary<string, string> NotHostSettings = new(StringComparer.Ordinal)
+    {
+        ["SupportPlatform.Email.Outbox.SmtpOptions"] = "the Smtp member of EmailOptions: listed under SupportPlatform:Email:Smtp",
+        ["SupportPlatform.Identity.BootstrapAdminSettings"] = "part of IdentitySettings (SupportPlatform:Identity:BootstrapAdmin), read by its parser",
+        ["SupportPlatform.Identity.OidcSettings"] = "part of IdentitySettings (SupportPlatform:Identity:Oidc), read by its parser",
+        ["SupportPlatform.Reports.Data.ReportSettings"] = "an account's report schedule, kept in the database",
+        ["SupportPlatform.Storage.Contracts.DatabaseSettings"] = "SupportPlatform:Database, read by PlatformConfiguration",
+        ["SupportPlatform.Storage.Contracts.ClusterSettings"] = "SupportPlatform:Cluster, read by PlatformConfiguration",
+    };
+
+    [Fact]
+    public void ConfigurationReference_ListsEveryOptionsClass()
+    {
+        var missing = ProductTypes()
+            .Where(t => SectionOf(t) is null && LooksLikeSettings(t) && !NotHostSettings.ContainsKey(t.FullName!))
+            .Select(t => t.FullName!)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.True(missing.Count == 0,
+            "These classes look like settings (named *Options or *Settings, or read from IConfiguration by a static method) but name no " +
+            "configuration section, so docs/configuration.md does not list them: " + string.Join(", ", missing) +
+            ". Give each a `public const string Section = \"SupportPlatform:...\"` (and regenerate the docs), or, when it is not read " +
+            "from the host's configuration, add it to NotHostSettings in ConfigurationReferenceTests with the reason.");
+        var gone = NotHostSettings.Keys.Where(name => !ProductTypes().Any(t => t.FullName == name)).ToList();
+        Assert.True(gone.Count == 0, "NotHostSettings names classes that no longer exist: " + string.Join(", ", gone));
+    }
+
+    private static bool LooksLikeSettings(Type type) =>
+        !type.IsNested && !type.IsInterface && !type.IsEnum && !type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false)
+        && (type.Name.EndsWith("Options", StringComparison.Ordinal) || type.Name.EndsWith("Settings", StringComparison.Ordinal)
+            || type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                .Any(m => m.ReturnType == type && m.GetParameters().Any(p => typeof(Microsoft.Extensions.Configuration.IConfiguration).IsAssignableFrom(p.ParameterType))));
+
+    // The product's assemblies beside the tests (modules are found by scanning, so the host does not reference them all in IL).
+    private static IEnumerable<Type> ProductTypes() => Directory.GetFiles(AppContext.BaseDirectory, "SupportPlatform.*.dll")
+        .Select(Path.GetFileNameWithoutExtension)
+        .Where(n => !n!.Contains(".Tests", StringComparison.Ordinal) && !n.Contains(".Testing", StringComparison.Ordinal)
+            && !n.Contains("PluginFixtures", StringComparison.Ordinal) && !n.Contains(".Ctl", StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)
+        .Select(n => Assembly.Load(n!))
+        .SelectMany(a => a.GetTypes());
+
     internal static string Generate()
     {
         var text = new StringBuilder();
@@ -43,14 +89,7 @@ public sealed class ConfigurationReferenceTests
             below) are validated at start with a message naming the key; their keys are described in the README.
 
             """.ReplaceLineEndings("\n"));
-        // The product's assemblies beside the tests (modules are found by scanning, so the host does not reference them all in IL).
-        var types = Directory.GetFiles(AppContext.BaseDirectory, "SupportPlatform.*.dll")
-            .Select(Path.GetFileNameWithoutExtension)
-            .Where(n => !n!.Contains(".Tests", StringComparison.Ordinal) && !n.Contains(".Testing", StringComparison.Ordinal)
-                && !n.Contains("PluginFixtures", StringComparison.Ordinal) && !n.Contains(".Ctl", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(n => Assembly.Load(n!))
-            .SelectMany(a => a.GetTypes())
+        var types = ProductTypes()
             .Select(t => (Type: t, Section: SectionOf(t)))
             .Where(t => t.Section is not null && !t.Type.IsNested)
             .OrderBy(t => t.Section, StringComparer.Ordinal).ThenBy(t => t.Type.FullName, StringComparer.Ordinal)

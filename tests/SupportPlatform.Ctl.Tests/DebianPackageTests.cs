@@ -18,6 +18,13 @@ public sealed class DebianPackageTests
         using var work = new TempDirectory("sp-deb-");
         var hostBuild = Path.Combine(Repo, "host", "SupportPlatform.Host", "bin", "Release", "net10.0");
         var ctlBuild = Path.GetDirectoryName(typeof(CtlApp).Assembly.Location)!;
+        // The host folder as scripts/package lays it out: the program, and every first-party plugin in plugins-available
+        // (copied from the plugins' build output by the same script the package uses, instead of published: faster).
+        var hostStage = Path.Combine(work.Path, "host");
+        Directory.CreateDirectory(hostStage);
+        Run("cp", Repo, "-a", hostBuild + "/.", hostStage);
+        Run(Path.Combine(Repo, "packaging/publish-plugins.sh"), Repo, Path.Combine(hostStage, "plugins-available"), "0.0.1");
+        hostBuild = hostStage;
         var v1 = Path.Combine(work.Path, "supportplatform_0.0.1_amd64.deb");
         var v2 = Path.Combine(work.Path, "supportplatform_0.1.0_amd64.deb");
         Run(Path.Combine(Repo, "packaging/deb/build-deb.sh"), Repo, hostBuild, ctlBuild, "0.0.1", v1);
@@ -41,6 +48,20 @@ public sealed class DebianPackageTests
         Assert.True(File.Exists(Path.Combine(root, "opt/supportplatform/SupportPlatform.Host.dll")));
         Assert.True(File.Exists(Path.Combine(root, "opt/supportplatform/supportctl/SupportPlatform.Ctl.dll")));
         Assert.True(File.GetUnixFileMode(Path.Combine(root, "usr/bin/supportctl")).HasFlag(UnixFileMode.UserExecute));
+
+        // Every first-party plugin folder of the repository (all but the Sample) ships, each with its manifest and assembly.
+        var plugins = Directory.GetDirectories(Path.Combine(Repo, "plugins"), "SupportPlatform.Plugins.*")
+            .Select(Path.GetFileName).Where(n => n != "SupportPlatform.Plugins.Sample").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(plugins);
+        var available = Path.Combine(root, "opt/supportplatform/plugins-available");
+        Assert.Equal(plugins.Select(n => n!["SupportPlatform.Plugins.".Length..]), Directory.GetDirectories(available).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var plugin in plugins)
+        {
+            var folder = Path.Combine(available, plugin!["SupportPlatform.Plugins.".Length..]);
+            Assert.True(File.Exists(Path.Combine(folder, "plugin.json")), $"{folder} has no plugin.json");
+            Assert.True(File.Exists(Path.Combine(folder, plugin + ".dll")), $"{folder} has no {plugin}.dll");
+            Assert.Contains("\"id\"", File.ReadAllText(Path.Combine(folder, "plugin.json")), StringComparison.Ordinal);
+        }
         var user = File.ReadAllLines(Path.Combine(root, "etc/passwd")).Single(l => l.StartsWith("supportplatform:", StringComparison.Ordinal)).Split(':');
         Assert.Equal("/var/lib/supportplatform", user[5]);
         Assert.Equal("/usr/sbin/nologin", user[6]);
@@ -85,6 +106,7 @@ public sealed class DebianPackageTests
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["SP_DEB_COMPRESSION"] = "none";
+        start.Environment["SP_PLUGINS_FROM_BUILD"] = "Release";
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

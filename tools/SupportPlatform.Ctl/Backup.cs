@@ -38,6 +38,9 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
 
     private static readonly string[] EmbeddedDatabaseSuffixes = ["", "-wal", "-shm", "-journal"];
 
+    /// <summary>The running hosts' lock file: never backed up, and not a sign of a used install.</summary>
+    private string HostLockFile => Path.GetFullPath(Path.Combine(settings.DataPath, HostLock.FileName));
+
     public async Task<BackupManifest> CreateAsync(string archivePath, CancellationToken ct)
     {
         var staging = Directory.CreateTempSubdirectory("supportctl-backup-");
@@ -113,6 +116,8 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
             throw new CtlException($"The backup '{archivePath}' does not exist.");
         }
 
+        // Held until the restore ends: no host starts meanwhile (it waits for nothing and says why).
+        await using var hostLock = await StoppedHostLockAsync(force, ct);
         var staging = Directory.CreateTempSubdirectory("supportctl-restore-");
         try
         {
@@ -250,7 +255,7 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
 
             foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
-                if (excluded.Contains(file.FullName) || file.Name.EndsWith(".partial", StringComparison.Ordinal) || file.LinkTarget is not null)
+                if (excluded.Contains(file.FullName) || file.FullName == HostLockFile || file.Name.EndsWith(".partial", StringComparison.Ordinal) || file.LinkTarget is not null)
                 {
                     continue;
                 }
@@ -275,6 +280,38 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
         return IsInside(target, root) ? target : throw new CtlException($"The backup entry '{entry}' points outside {root}; refusing it.");
     }
 
+    /// <summary>
+    /// The exclusive <see cref="HostLock"/>: a restore under a running host would replace the database and files under
+    /// its feet. A host that has just died (kill -9) may take a moment to be noticed by the database, so a held lock is
+    /// tried again for a moment before the restore is refused.
+    /// </summary>
+    private async Task<HostLock?> StoppedHostLockAsync(bool force, CancellationToken ct)
+    {
+        string? heldBy = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (attempt > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+            }
+
+            (var held, heldBy) = await HostLock.TryAcquireExclusiveAsync(settings.DataPath, settings.Database, ct);
+            if (held is not null)
+            {
+                return held;
+            }
+        }
+
+        if (!force)
+        {
+            throw new CtlException($"The host is running: {heldBy}. Stop it before restoring (systemctl stop supportplatform, on every " +
+                "node of a cluster), or pass --force to restore under the running host anyway.");
+        }
+
+        console.Progress($"restore: warning: the host is running ({heldBy}); restoring anyway (--force). Restart it afterwards.");
+        return null;
+    }
+
     private async Task EnsureEmptyAsync(CancellationToken ct)
     {
         if (settings.Database.Provider == DatabaseProvider.Sqlite
@@ -284,8 +321,10 @@ internal sealed class Backup(CtlSettings settings, CtlConsole console)
             throw new CtlException("The database is not empty. Restore onto a fresh database (and stop the host), or pass --force to replace its contents.");
         }
 
+        var embedded = settings.Database.Provider == DatabaseProvider.Sqlite ? settings.EmbeddedDatabaseFile : null;
         var dataFiles = Directory.Exists(settings.DataPath)
-            ? Directory.EnumerateFiles(settings.DataPath, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(settings.EmbeddedDatabaseFile, StringComparison.Ordinal)).Take(1).ToList()
+            ? Directory.EnumerateFiles(settings.DataPath, "*", SearchOption.AllDirectories)
+                .Where(f => (embedded is null || !f.StartsWith(embedded, StringComparison.Ordinal)) && f != HostLockFile).Take(1).ToList()
             : [];
         if (dataFiles.Count > 0)
         {

@@ -98,7 +98,7 @@ internal static class CtlApp
         root.Subcommands.Add(backup);
 
         var restoreFile = new Argument<string>("archive") { Description = "The backup file to restore." };
-        var force = new Option<bool>("--force") { Description = "Replace a database and data folder that are not empty." };
+        var force = new Option<bool>("--force") { Description = "Replace a database and data folder that are not empty, and restore even while a host runs on them." };
         var restore = new Command("restore", "Restores a backup onto an empty database and data folder (stop the host first).") { restoreFile, force };
         Action(restore, async (r, t) =>
         {

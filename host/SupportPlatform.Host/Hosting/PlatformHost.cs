@@ -24,6 +24,8 @@ internal static class PlatformHost
         services.AddSingleton(TimeProvider.System);
 
         services.AddSupportPlatformStorage(platform.Database);
+        // The host lock first (a running restore stops the start here), then migrations, then the silo.
+        services.AddHostedService<HostLockService>();
         // Migrations must finish before the silo starts: hosted services start in registration order.
         services.AddHostedService<DatabaseMigrationService>();
         builder.UseOrleans(silo => silo.UseSupportPlatformStorage(platform.Database, platform.Cluster));

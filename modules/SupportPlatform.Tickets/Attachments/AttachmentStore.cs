@@ -6,9 +6,14 @@ using SupportPlatform.Tickets.Contracts;
 
 namespace SupportPlatform.Tickets.Attachments;
 
-/// <summary>Where attachment bytes live and how big they may be (section <c>SupportPlatform:Attachments</c>).</summary>
+/// <summary>
+/// Where ticket attachments are stored and how big they may be (section <c>SupportPlatform:Attachments</c>): <c>Path</c>
+/// (default <c>&lt;DataPath&gt;/attachments</c>, one folder per ticket), <c>MaxFileBytes</c> (default 26214400, 25 MiB) and
+/// <c>MaxFiles</c> in one upload (default 10, at most 100).
+/// </summary>
 internal sealed record AttachmentOptions(string Path, long MaxFileBytes, int MaxFiles)
 {
+    public const string Section = "SupportPlatform:Attachments";
     public const long DefaultMaxFileBytes = 25L * 1024 * 1024;
     public const int DefaultMaxFiles = 10;
 
@@ -17,7 +22,7 @@ internal sealed record AttachmentOptions(string Path, long MaxFileBytes, int Max
     {
         // The same rule as the host's data folder: a relative path is taken from the folder the host runs in.
         var dataPath = System.IO.Path.GetFullPath(configuration["SupportPlatform:DataPath"] is { Length: > 0 } data ? data : "data", environment.ContentRootPath);
-        var section = configuration.GetSection("SupportPlatform:Attachments");
+        var section = configuration.GetSection(Section);
         var path = section["Path"] is { Length: > 0 } configured
             ? System.IO.Path.GetFullPath(configured, environment.ContentRootPath)
             : System.IO.Path.Combine(dataPath, "attachments");
