@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SupportPlatform.Sdk.Notifications;
@@ -19,12 +20,22 @@ namespace SupportPlatform.Plugins.Telephony.Twilio;
 /// <c>notify/gather</c> hook. Each request names a status callback (<c>notify/status?delivery=...</c>) so the
 /// provider's later outcome reaches the delivery log. Twilio's refusals (4xx with its error body, 429, 5xx) and network
 /// failures come back as a failed result with Twilio's code and message; the host retries and then falls through.
+/// An SMS retried after an unanswered attempt is first looked up in Twilio's message list, so a lost answer does not
+/// send it twice. Calls are not looked up: a call cannot be told apart from another call to the same number, and a
+/// second call is better than a wake-up call skipped, so a call stays at least once.
 /// </summary>
 internal sealed partial class TwilioNotificationChannel(string channel, TwilioRest rest, TwilioSettings settings, IWebhookUrls urls, ILogger<TwilioNotificationChannel> logger)
     : INotificationChannel
 {
     /// <summary>Twilio's limit for a message body.</summary>
     private const int MaxSmsLength = 1600;
+
+    /// <summary>
+    /// SMS deliveries whose last attempt may have reached Twilio although no answer came back (a network failure or a
+    /// 5xx after the request was sent), with the time of that attempt. Twilio's Messages API takes no idempotency key,
+    /// so before such a delivery is tried again the plugin looks for the message it may already have created.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> uncertain = new(StringComparer.Ordinal);
 
     public string Channel => channel;
 
@@ -41,10 +52,29 @@ internal sealed partial class TwilioNotificationChannel(string channel, TwilioRe
         {
             if (channel == NotificationChannels.Sms)
             {
-                var sms = await MessageResource.CreateAsync(
-                    new CreateMessageOptions(new PhoneNumber(message.Address)) { From = rest.From, Body = SmsBody(message), StatusCallback = status },
-                    rest.Client);
-                return NotificationSendResult.Ok(sms.Sid);
+                var body = SmsBody(message);
+                if (uncertain.TryGetValue(message.Id, out var since) && await EarlierAsync(message.Address, body, since) is { } earlier)
+                {
+                    // The earlier attempt did create the message: report it as sent, and send nothing twice.
+                    uncertain.TryRemove(message.Id, out _);
+                    LogReconciled(logger, message.Id, earlier.Sid);
+                    return NotificationSendResult.Ok(earlier.Sid);
+                }
+
+                var attempt = DateTimeOffset.UtcNow;
+                try
+                {
+                    var sms = await MessageResource.CreateAsync(
+                        new CreateMessageOptions(new PhoneNumber(message.Address)) { From = rest.From, Body = body, StatusCallback = status },
+                        rest.Client);
+                    uncertain.TryRemove(message.Id, out _);
+                    return NotificationSendResult.Ok(sms.Sid);
+                }
+                catch (Exception ex) when (Ambiguous(ex, cancellationToken))
+                {
+                    Remember(message.Id, attempt);
+                    throw;
+                }
             }
 
             var call = await CallResource.CreateAsync(
@@ -69,6 +99,38 @@ internal sealed partial class TwilioNotificationChannel(string channel, TwilioRe
         {
             return NotificationSendResult.Failed($"Twilio could not be reached at {rest.BaseUrl}: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// A failure after which Twilio may still have created the resource: no answer (network, timeout) or a server error.
+    /// A 4xx (429 included) is a refusal: nothing was created.
+    /// </summary>
+    private static bool Ambiguous(Exception ex, CancellationToken cancellationToken) =>
+        ex is ApiConnectionException or HttpRequestException or ApiException { Status: >= 500 }
+        || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private void Remember(string delivery, DateTimeOffset attempt)
+    {
+        uncertain.TryAdd(delivery, attempt); // the first uncertain attempt is the earliest the message can date from
+        if (uncertain.Count > 1000)
+        {
+            // Deliveries the host gave up on (it fell through to the next channel) are not asked about again.
+            foreach (var old in uncertain.Where(u => u.Value < attempt.AddDays(-1)))
+            {
+                uncertain.TryRemove(old.Key, out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The message an earlier, unanswered attempt created: the newest messages from our number to <paramref name="to"/>
+    /// (Messages list, filtered by To and From), one with the same body created since that attempt (a minute of clock
+    /// skew allowed). Errors propagate: the attempt then fails and is retried, rather than risk a second text.
+    /// </summary>
+    private async Task<MessageResource?> EarlierAsync(string to, string body, DateTimeOffset since)
+    {
+        var recent = await MessageResource.ReadAsync(new ReadMessageOptions { To = new PhoneNumber(to), From = rest.From, PageSize = 50, Limit = 50 }, rest.Client);
+        return recent.FirstOrDefault(m => m.Body == body && m.DateCreated is { } created && created >= since.UtcDateTime.AddMinutes(-1));
     }
 
     private static string SmsBody(NotificationMessage message)
@@ -97,6 +159,9 @@ internal sealed partial class TwilioNotificationChannel(string channel, TwilioRe
 
         return response.ToString();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SMS notification {Delivery}: an earlier unanswered attempt did reach Twilio ({Sid}); not sent again")]
+    private static partial void LogReconciled(ILogger logger, string delivery, string sid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Twilio refused the {Channel} notification {Delivery}: HTTP {Status}, error {Code}: {Error}")]
     private static partial void LogRefused(ILogger logger, string channel, string delivery, int status, int code, string error);

@@ -39,6 +39,7 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         app = builder.Build();
         app.MapPost("/2010-04-01/Accounts/{account}/Messages.json", (string account, HttpContext http) => CreateAsync(account, http, "Messages"));
         app.MapPost("/2010-04-01/Accounts/{account}/Calls.json", (string account, HttpContext http) => CreateAsync(account, http, "Calls"));
+        app.MapGet("/2010-04-01/Accounts/{account}/Messages.json", (string account, HttpContext http) => List(account, http));
         Url = new Uri($"http://127.0.0.1:{port}");
     }
 
@@ -49,6 +50,17 @@ public sealed partial class FakeTwilio : IAsyncDisposable
 
     /// <summary>Refusals to answer the next requests with, in order: (HTTP status, Twilio error code, message).</summary>
     public ConcurrentQueue<(int Status, int Code, string Message)> FailNext { get; } = new();
+
+    /// <summary>
+    /// The next message whose body contains this text is created at Twilio but its answer is lost (the client gets a
+    /// 500), as when a connection drops after the request was taken; then the text is cleared.
+    /// </summary>
+    public string? LoseAnswerOnceFor;
+
+    /// <summary>How many times the Messages list was read.</summary>
+    public int ListReads;
+
+    private readonly ConcurrentQueue<JsonObject> messages = new();
 
     public Task StartAsync() => app.StartAsync();
 
@@ -128,7 +140,41 @@ public sealed partial class FakeTwilio : IAsyncDisposable
         }
 
         Requests.Enqueue(new Created(resource, form, sid));
+        if (resource == "Messages")
+        {
+            messages.Enqueue(body);
+        }
+
+        if (LoseAnswerOnceFor is { } lose && resource == "Messages" && form["Body"].Contains(lose, StringComparison.Ordinal)
+            && Interlocked.CompareExchange(ref LoseAnswerOnceFor, null, lose) == lose)
+        {
+            return Error(500, 20500, "Internal Server Error");
+        }
+
         return Results.Text(body.ToJsonString(), "application/json", Encoding.UTF8, 201);
+    }
+
+    /// <summary>The Messages list resource, newest first, filtered by To and From as Twilio does (no paging beyond the first page).</summary>
+    private IResult List(string account, HttpContext http)
+    {
+        if (!Authorized(http.Request))
+        {
+            return Error(401, 20003, "Authenticate");
+        }
+
+        Interlocked.Increment(ref ListReads);
+        var to = http.Request.Query["To"].ToString();
+        var from = http.Request.Query["From"].ToString();
+        var size = int.TryParse(http.Request.Query["PageSize"], out var n) ? n : 50;
+        var page = messages.Reverse().Where(m => (to.Length == 0 || (string?)m["to"] == to) && (from.Length == 0 || (string?)m["from"] == from)).Take(size)
+            .Select(m => m.DeepClone()).ToArray();
+        var uri = $"/2010-04-01/Accounts/{account}/Messages.json?PageSize={size}&Page=0";
+        var body = new JsonObject
+        {
+            ["messages"] = new JsonArray(page), ["page"] = 0, ["page_size"] = size, ["start"] = 0, ["end"] = Math.Max(0, page.Length - 1),
+            ["uri"] = uri, ["first_page_uri"] = uri, ["next_page_uri"] = null, ["previous_page_uri"] = null,
+        };
+        return Results.Text(body.ToJsonString(), "application/json", Encoding.UTF8, 200);
     }
 
     private static IResult Error(int status, int code, string message) =>

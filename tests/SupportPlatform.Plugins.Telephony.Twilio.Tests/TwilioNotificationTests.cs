@@ -60,7 +60,7 @@ public sealed class TwilioNotifyHost : IAsyncLifetime
             team = "pager", timeZone = "Europe/London",
             layers = new[] { new { name = "weekly", users = new[] { "olga" }, handoff = "weekly", handoffTime = "09:00", start = "2026-12-01" } },
         }));
-        foreach (var (id, zone, caller) in new[] { ("sms-acct", "Europe/London", "+441632960101"), ("voice-acct", "Europe/London", "+441632960102"), ("night-acct", "Asia/Tokyo", "+81312340001") })
+        foreach (var (id, zone, caller) in new[] { ("sms-acct", "Europe/London", "+441632960101"), ("voice-acct", "Europe/London", "+441632960102"), ("night-acct", "Asia/Tokyo", "+81312340001"), ("lost-acct", "Europe/London", "+441632960103") })
         {
             await TwilioHost.Ok(await Admin.PutAsJsonAsync($"/api/accounts/{id}", new { name = id + " Ltd", timeZone = zone }));
             var account = JsonNode.Parse(await Admin.GetStringAsync($"/api/accounts/{id}"))!;
@@ -188,6 +188,28 @@ public sealed class TwilioNotificationTests(TwilioNotifyHost host) : IClassFixtu
         var history = JsonNode.Parse(await host.Admin.GetStringAsync($"/api/tickets/{ticket}/history"))!.AsArray();
         Assert.Contains(history, e => ((string?)(e!["event"] ?? e)!["body"]) == "Escalation acknowledged by olga (sms); no further steps.");
         Assert.Single(host.Twilio.Requests, r => r.Form.GetValueOrDefault("Body")?.Contains($"#{ticket} ", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task SmsAnswerLost_TheRetryFindsTheMessageTwilioCreated_AndSendsNothingTwice()
+    {
+        await SetPolicyAsync("lost-acct", "sms", "voice");
+        host.Twilio.LoseAnswerOnceFor = "(critical-ticket) is not acknowledged";
+        var ticket = await CriticalTicketAsync("lost-acct", "Mail relay queue stuck");
+
+        // Twilio took the message but the answer was a 500: the delivery waits for its retry.
+        await DeliveryAsync(ticket, "sms", d => ((string?)d["lastError"])?.Contains("error 20500") == true);
+        var reads = host.Twilio.ListReads;
+        host.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        // The retry looks in Twilio's message list first, finds the message, and reports it sent without a second text.
+        var sent = await DeliveryAsync(ticket, "sms", d => (string?)d["status"] == "sent");
+        var created = host.Twilio.Requests.Where(r => r.Resource == "Messages" && r.Form.GetValueOrDefault("Body")?.Contains($"#{ticket} ", StringComparison.Ordinal) == true).ToList();
+        var only = Assert.Single(created);
+        Assert.NotNull(only.Sid);
+        Assert.Equal(only.Sid, (string?)sent["providerId"]);
+        Assert.Equal(2, (int)sent["attempts"]!);
+        Assert.True(host.Twilio.ListReads > reads, "the retry did not read Twilio's message list");
     }
 
     [Fact]
