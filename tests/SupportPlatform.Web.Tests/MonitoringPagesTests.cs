@@ -70,8 +70,8 @@ public sealed class MonitoringPagesTests(WebFixture fixture)
     }
 
     /// <summary>
-    /// Two client users of different accounts have their dashboards open at once. An alert for one account's system
-    /// reaches its dashboard by push within a few seconds (the fallback poll is 15 s and runs only while disconnected);
+    /// Two client users of different accounts have their dashboards open at once. An alert for one account's system,
+    /// posted through the Nagios plugin's webhook, reaches its dashboard by push within a few seconds (the fallback poll is 15 s and runs only while disconnected);
     /// the other client's connection, live all along (its own alert arrives next), never carries anything of it.
     /// </summary>
     [Fact]
@@ -96,13 +96,15 @@ public sealed class MonitoringPagesTests(WebFixture fixture)
             await Expect(session.Page.Locator("#systems td[data-label='Problems']")).ToHaveTextAsync("none");
         }
 
-        var now = DateTimeOffset.UtcNow;
-        await OkAsync(await api.PostAsJsonAsync("/api/monitoring/alerts", new[] { Alert($"{accountA}.example", "https", "critical", now, "HTTPS CRITICAL - pushed to A") }));
+        // Alerts arrive through the Nagios plugin's webhook, as its notification command posts them.
+        using var nagios = new HttpClient { BaseAddress = fixture.BaseAddress };
+        nagios.DefaultRequestHeaders.Authorization = new("Bearer", WebFixture.NagiosToken);
+        await OkAsync(await nagios.PostAsync("/hooks/nagios/", Notification($"{accountA}.example", "HTTPS", "CRITICAL", "HTTPS CRITICAL - pushed to A")));
         await Expect(a.Page.Locator("#systems")).ToContainTextAsync("HTTPS CRITICAL - pushed to A", new() { Timeout = 5_000 });
         await Expect(a.Page.Locator("#incidents")).ToContainTextAsync($"{accountA}-web#1", new() { Timeout = 5_000 });
 
         // B's connection is live: its own alert, sent after A's, arrives by push too (pushes are delivered in order).
-        await OkAsync(await api.PostAsJsonAsync("/api/monitoring/alerts", new[] { Alert($"{accountB}.example", "disk", "warning", now, "DISK WARNING - pushed to B") }));
+        await OkAsync(await nagios.PostAsync("/hooks/nagios/", Notification($"{accountB}.example", "disk", "WARNING", "DISK WARNING - pushed to B")));
         await Expect(b.Page.Locator("#systems")).ToContainTextAsync("DISK WARNING - pushed to B", new() { Timeout = 5_000 });
         await Expect(b.Page.Locator("#systems")).Not.ToContainTextAsync("pushed to A");
         await Expect(a.Page.Locator("#refreshed")).ToHaveAttributeAsync("data-live", "connected");
@@ -123,6 +125,13 @@ public sealed class MonitoringPagesTests(WebFixture fixture)
         Assert.Empty(a.Errors);
         Assert.Empty(b.Errors);
     }
+
+    /// <summary>A Nagios PROBLEM notification as sp-nagios-notify posts it.</summary>
+    private static FormUrlEncodedContent Notification(string host, string service, string state, string output) => new(new Dictionary<string, string>
+    {
+        ["type"] = "PROBLEM", ["host"] = host, ["service"] = service, ["state"] = state, ["output"] = output,
+        ["time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ["problemId"] = "7",
+    });
 
     /// <summary>Every text frame the page's web sockets receive (the SignalR JSON protocol).</summary>
     private static List<string> Frames(Microsoft.Playwright.IPage page)
