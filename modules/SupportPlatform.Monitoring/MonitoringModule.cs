@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SupportPlatform.Core;
+using SupportPlatform.Core.Security;
 using SupportPlatform.Monitoring.Api;
 using SupportPlatform.Monitoring.Incidents;
 using SupportPlatform.Monitoring.Intake;
+using SupportPlatform.Monitoring.Live;
 using SupportPlatform.Monitoring.Persistence;
 using SupportPlatform.Sdk.Monitoring;
 using SupportPlatform.Tickets.Contracts;
@@ -27,8 +30,22 @@ public sealed class MonitoringModule : IModule
         services.AddSingleton<HostDirectory>();
         services.AddSingleton<IMonitoringAlertSink, AlertSink>();
         services.AddSingleton<ITicketObserver, IncidentTicketObserver>();
+
+        // Live dashboards: SignalR (registered once whichever module asks first; the live queue sets its options).
+        services.AddSignalR();
+        services.AddSingleton<DashboardRelay>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DashboardRelay>());
     }
 
     /// <inheritdoc />
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapMonitoringApi();
+    public void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMonitoringApi();
+        // Signed-in staff and client users; the hub puts a client user in their own account's group only.
+        endpoints.MapHub<DashboardHub>(HubPath, connection => connection.ApplicationMaxBufferSize = 4 * 1024)
+            .RequireAuthorization(PlatformPolicies.SignedIn);
+    }
+
+    /// <summary>Where the dashboards' SignalR hub is served.</summary>
+    public const string HubPath = "/hubs/monitoring";
 }

@@ -20,11 +20,13 @@ public sealed class NagiosPlugin : IPlugin
         services.AddSingleton(NagiosSettings.Read(context.Configuration));
         services.AddSingleton<IWebhookHandler, NagiosWebhook>();
         services.AddSingleton<IMonitoringAcknowledger, NagiosAcknowledger>();
+        services.AddSingleton<NagiosStatusSeeder>();
+        services.AddSingleton<IPluginBackgroundService>(sp => sp.GetRequiredService<NagiosStatusSeeder>());
     }
 }
 
 /// <summary>The plugin's settings (<c>Plugins:nagios:*</c>).</summary>
-internal sealed record NagiosSettings(string Token, string? CommandFile)
+internal sealed record NagiosSettings(string Token, string? CommandFile, string? StatusFile = null)
 {
     public static NagiosSettings Read(IConfiguration configuration)
     {
@@ -34,7 +36,10 @@ internal sealed record NagiosSettings(string Token, string? CommandFile)
             throw new InvalidOperationException("Plugins:nagios:token must be set to a secret of at least 16 characters (the content of the token file the notification command reads).");
         }
 
-        return new NagiosSettings(token, configuration["commandFile"] is { Length: > 0 } file ? file : null);
+        return new NagiosSettings(
+            token,
+            configuration["commandFile"] is { Length: > 0 } file ? file : null,
+            configuration["statusFile"] is { Length: > 0 } status ? status : null);
     }
 }
 
@@ -43,7 +48,7 @@ internal sealed record NagiosSettings(string Token, string? CommandFile)
 /// (<c>type, host, service, state, output, time, problemId, lastProblemId</c>). 2xx only after storage; 401 for a
 /// wrong token; 400 with the reason. ACKNOWLEDGEMENT, FLAPPING and DOWNTIME notifications are answered 200 and ignored.
 /// </summary>
-internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSink sink, ILogger<NagiosWebhook> logger) : IWebhookHandler
+internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSink sink, NagiosStatusSeeder seeder, ILogger<NagiosWebhook> logger) : IWebhookHandler
 {
     private readonly byte[] expected = Encoding.UTF8.GetBytes("Bearer " + settings.Token);
 
@@ -57,6 +62,13 @@ internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSin
         if (request.Header("Authorization") is not { } authorization || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(authorization), expected))
         {
             return WebhookResponse.Text(401, "Missing or wrong token: the token file given to sp-nagios-notify must hold Plugins:nagios:token.");
+        }
+
+        if (request.Path.TrimEnd('/') == "/status")
+        {
+            // On demand (after Nagios was restarted, or the platform was down for a while): read status.dat again.
+            var seeded = await seeder.SeedAsync(cancellationToken);
+            return WebhookResponse.Text(seeded.Error is null ? 200 : seeded.Status, seeded.Error ?? seeded.Summary);
         }
 
         var type = (request.FormValue("type") ?? "").Trim().ToUpperInvariant();
@@ -110,20 +122,7 @@ internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSin
 
         // A host recovery carries the problem id in $LASTHOSTPROBLEMID$ ($HOSTPROBLEMID$ is 0 then).
         var problem = request.FormValue("problemId") is { Length: > 0 } id && id != "0" ? id : request.FormValue("lastProblemId") ?? "0";
-        var output = request.FormValue("output") ?? "";
-        var alert = new MonitoringAlert
-        {
-            Source = "nagios",
-            System = host,
-            Check = service,
-            State = state.Value,
-            Category = service.Contains("security", StringComparison.OrdinalIgnoreCase) ? AlertCategory.Security : AlertCategory.Availability,
-            DedupKey = $"{host}/{service}/{problem}",
-            OccurredAt = at,
-            Summary = output.Length > 0 ? output.Split('\n')[0] : $"{(service.Length > 0 ? service : host)} is {stateText}",
-            Details = request.FormValue("longOutput"),
-            Attributes = new Dictionary<string, string> { ["host"] = host, ["service"] = service },
-        };
+        var alert = NagiosAlerts.Create(host, service, state.Value, stateText, problem, at, request.FormValue("output") ?? "", request.FormValue("longOutput"));
         try
         {
             var receipt = (await sink.SubmitAsync([alert], cancellationToken))[0];
@@ -139,6 +138,24 @@ internal sealed class NagiosWebhook(NagiosSettings settings, IMonitoringAlertSin
             return WebhookResponse.Text(503, "The alert could not be stored; retry.");
         }
     }
+}
+
+/// <summary>The one shape of a Nagios alert, whether from a notification or from status.dat.</summary>
+internal static class NagiosAlerts
+{
+    public static MonitoringAlert Create(string host, string service, AlertState state, string stateText, string problem, DateTimeOffset at, string output, string? longOutput) => new()
+    {
+        Source = "nagios",
+        System = host,
+        Check = service,
+        State = state,
+        Category = service.Contains("security", StringComparison.OrdinalIgnoreCase) ? AlertCategory.Security : AlertCategory.Availability,
+        DedupKey = $"{host}/{service}/{problem}",
+        OccurredAt = at,
+        Summary = output.Length > 0 ? output.Split('\n')[0] : $"{(service.Length > 0 ? service : host)} is {stateText}",
+        Details = longOutput,
+        Attributes = new Dictionary<string, string> { ["host"] = host, ["service"] = service },
+    };
 }
 
 /// <summary>Acknowledges a problem in Nagios by writing ACKNOWLEDGE_SVC_PROBLEM (or _HOST_) to the external command file.</summary>

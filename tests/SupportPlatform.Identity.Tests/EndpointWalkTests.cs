@@ -92,6 +92,8 @@ public abstract class EndpointWalkTests(WalkFixture fixture)
         "GET /api/me", "PUT /api/me/password", "GET /api/me/tokens", "POST /api/me/tokens", "POST /api/auth/signout", "GET /api/tickets",
         "GET /api/monitoring/systems", "GET /api/monitoring/incidents", "GET /api/monitoring/dashboard", "GET /api/billing/estimates", "GET /api/billing/invoices",
         "GET /api/kb/articles", "GET /api/kb/search", "GET /api/kb/suggestions",
+        // The monitoring dashboards' hub: any signed-in user connects; a client user joins only their own account's group.
+        "GET /hubs/monitoring/negotiate", "GET /hubs/monitoring",
         .. Anonymous,
     ];
 

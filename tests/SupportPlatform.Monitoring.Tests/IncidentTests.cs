@@ -204,6 +204,29 @@ public abstract class IncidentTests(MonitoringFixture fixture)
     }
 
     [Fact]
+    public async Task SystemRulesNotify_UnknownOrInactiveStaff_422NamingThem_NothingSaved()
+    {
+        await staff.NewSystemAsync("sysnotify-mon", "sysnotify-web", "web.sysnotify.example");
+        await fixture.Factory.Users.StaffTokenAsync("agent", "sysnotify-nia", "Nia Night");
+        await fixture.Factory.Users.StaffTokenAsync("agent", "sysnotify-gone", "Gus Gone");
+        using var admin = fixture.Factory.CreateClient(await fixture.Factory.Users.StaffTokenAsync("admin", "sysnotify-ada", "Ada Admin"));
+        (await admin.PatchAsJsonAsync("/api/staff/sysnotify-gone", new { active = false })).EnsureSuccessStatusCode();
+
+        var refused = await (await staff.PutAsJsonAsync("/api/monitoring/systems/sysnotify-web",
+            new { accountId = "sysnotify-mon", name = "Renamed", rules = new { notify = new[] { "sysnotify-nia", "sysnotify-gone", "nobody-at-all" } } })).Json(422);
+        Assert.Equal("invalid-system", (string?)refused["code"]);
+        Assert.Contains("'sysnotify-gone', 'nobody-at-all', which are not active staff users", (string)refused["detail"]!, StringComparison.Ordinal);
+        Assert.DoesNotContain("sysnotify-nia'", (string)refused["detail"]!, StringComparison.Ordinal);
+        var unchanged = await staff.GetJson("/api/monitoring/systems/sysnotify-web");
+        Assert.Equal("sysnotify-web server", (string)unchanged["name"]!);
+        Assert.Null(unchanged["rules"]);
+
+        var saved = await (await staff.PutAsJsonAsync("/api/monitoring/systems/sysnotify-web",
+            new { accountId = "sysnotify-mon", rules = new { notify = new[] { "sysnotify-nia" } } })).Json();
+        Assert.Equal("sysnotify-nia", (string)saved["rules"]!["notify"]![0]!);
+    }
+
+    [Fact]
     public async Task Rules_Invalid_422WithReason()
     {
         await staff.NewSystemAsync("badrules-mon", "badrules-x", "x.badrules.example");

@@ -52,6 +52,7 @@ public sealed class NagiosFixture : IAsyncLifetime
         var environment = HostProcess.Environment(data.Path);
         environment["Plugins__nagios__token"] = Token;
         environment["Plugins__nagios__commandFile"] = CommandFile;
+        environment["Plugins__nagios__statusFile"] = StatusFile;
         Host = HostProcess.Start(environment, port);
         await Host.WaitReadyAsync(TimeSpan.FromSeconds(90));
         Staff = Host.Users.WithToken(await Host.Users.StaffTokenAsync("senior", "sam", "Sam Senior"));
@@ -123,6 +124,33 @@ public sealed class NagiosFixture : IAsyncLifetime
               notification_period 24x7
               notification_interval 0
               notification_options w,u,c,r
+            }
+            define host {
+              host_name nagdb01
+              alias Database server (notifications off: known only from status.dat)
+              address 127.0.0.1
+              check_command check_dummy!0
+              max_check_attempts 1
+              check_period 24x7
+              active_checks_enabled 0
+              passive_checks_enabled 1
+              contacts sp
+              notification_period 24x7
+              notifications_enabled 0
+            }
+            define service {
+              host_name nagdb01
+              service_description DB
+              check_command check_dummy!0
+              max_check_attempts 1
+              check_interval 5
+              retry_interval 1
+              check_period 24x7
+              active_checks_enabled 0
+              passive_checks_enabled 1
+              contacts sp
+              notification_period 24x7
+              notifications_enabled 0
             }
             """);
         var config = Path.Combine(dir, "nagios.cfg");
@@ -234,6 +262,95 @@ public sealed class NagiosTests(NagiosFixture fixture) : IClassFixture<NagiosFix
         form["type"] = "ACKNOWLEDGEMENT";
         using var ack = await http.PostAsync("/hooks/nagios/", new FormUrlEncodedContent(form));
         Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+    }
+
+    /// <summary>
+    /// A problem Nagios knows but never notified (notifications off, or raised while the platform was down) is read from
+    /// status.dat: it opens the incident as its notification would; reading the file again changes nothing, and the
+    /// notification, when it comes, joins the same incident (same problem id): one ticket.
+    /// </summary>
+    [Fact]
+    public async Task StatusDat_KnownProblemSeedsTheCheckAndOpensTheIncidentOnce_NotificationJoinsIt()
+    {
+        (await staff.PutAsJsonAsync("/api/accounts/nag-seed", new { name = "Nagios Seed", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
+        (await staff.PutAsJsonAsync("/api/monitoring/systems/nag-db", new { accountId = "nag-seed", hostNames = new[] { "nagdb01" } })).EnsureSuccessStatusCode();
+        await fixture.CommandAsync("PROCESS_HOST_CHECK_RESULT;nagdb01;0;UP");
+        await fixture.CommandAsync("PROCESS_SERVICE_CHECK_RESULT;nagdb01;DB;2;DB CRITICAL - replication stopped\\nlag 900 s\\nslave_io=No");
+        var entry = await StatusEntryAsync("nagdb01", "DB", e => e.State == 2 && e.Hard);
+        Assert.NotEqual("0", entry.ProblemId);
+
+        using var hooks = new HttpClient { BaseAddress = fixture.Host.BaseAddress };
+        using (var anonymous = await hooks.PostAsync("/hooks/nagios/status", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        hooks.DefaultRequestHeaders.Authorization = new("Bearer", NagiosFixture.Token);
+        using (var first = await hooks.PostAsync("/hooks/nagios/status", null))
+        {
+            var text = await first.Content.ReadAsStringAsync();
+            Assert.True(first.IsSuccessStatusCode, text);
+            Assert.Matches(@"[1-9]\d* alerts accepted", text);
+        }
+
+        var system = await WaitAsync("/api/monitoring/systems/nag-db", s => s["openIncident"]?["ticketId"] is not null);
+        var db = system["checks"]!.AsArray().Single(c => (string)c!["name"]! == "DB")!;
+        Assert.Equal("critical", (string)db["state"]!);
+        Assert.Contains("lag 900 s", (string)db["output"]!, StringComparison.Ordinal);
+        Assert.Equal("ok", (string)system["checks"]!.AsArray().Single(c => (string)c!["name"]! == "")!["state"]!);
+        var ticketId = (long)system["openIncident"]!["ticketId"]!;
+        Assert.Equal("nag-db#1", (string)system["openIncident"]!["id"]!);
+
+        // Again: everything already known.
+        using (var again = await hooks.PostAsync("/hooks/nagios/status", null))
+        {
+            var text = await again.Content.ReadAsStringAsync();
+            Assert.True(again.IsSuccessStatusCode, text);
+            Assert.True(text.Contains(" 0 alerts accepted", StringComparison.Ordinal), text);
+        }
+
+        // The notification for the same problem (as sp-nagios-notify posts it) joins the incident.
+        var form = new Dictionary<string, string>
+        {
+            ["type"] = "PROBLEM", ["host"] = "nagdb01", ["service"] = "DB", ["state"] = "CRITICAL", ["output"] = "DB CRITICAL - replication stopped",
+            ["time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ["problemId"] = entry.ProblemId, ["lastProblemId"] = entry.LastProblemId,
+        };
+        using (var notified = await hooks.PostAsync("/hooks/nagios/", new FormUrlEncodedContent(form)))
+        {
+            Assert.Equal("accepted", await notified.Content.ReadAsStringAsync());
+        }
+
+        var incidents = (await staff.GetFromJsonAsync<JsonNode>("/api/monitoring/incidents?systemId=nag-db"))!.AsArray();
+        var incident = Assert.Single(incidents)!;
+        Assert.Equal((ticketId, "open"), ((long)incident["ticketId"]!, (string)incident["status"]!));
+        Assert.Equal(1, (int)(await staff.GetFromJsonAsync<JsonNode>("/api/tickets?accountId=nag-seed&channel=monitoring"))!["total"]!);
+    }
+
+    /// <summary>The entry of <paramref name="host"/>/<paramref name="service"/> in the real status.dat, once it satisfies <paramref name="condition"/>.</summary>
+    private async Task<NagiosStatusEntry> StatusEntryAsync(string host, string service, Func<NagiosStatusEntry, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (File.Exists(fixture.StatusFile))
+            {
+                try
+                {
+                    using var reader = new StreamReader(new FileStream(fixture.StatusFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+                    if (NagiosStatusFile.Parse(reader).FirstOrDefault(e => e.Host == host && e.Service == service) is { } entry && condition(entry))
+                    {
+                        return entry;
+                    }
+                }
+                catch (IOException)
+                {
+                    // Replaced while reading: read the new one.
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"status.dat did not show {host}/{service} as expected: {fixture.Log}");
+            await Task.Delay(200);
+        }
     }
 
     private bool Acknowledged()

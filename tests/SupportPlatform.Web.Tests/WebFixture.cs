@@ -17,6 +17,9 @@ public sealed class WebFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>The Nagios plugin's token (<c>/hooks/nagios</c>).</summary>
+    public const string NagiosToken = "web-tests-nagios-token-0123456789";
+
     private readonly TempDirectory data = new("sp-web-");
     private HostProcess? host;
     private IPlaywright? playwright;
@@ -37,7 +40,18 @@ public sealed class WebFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium package (scripts/test does it).");
         }
 
-        host = HostProcess.Start(HostProcess.Environment(data.Path));
+        // The Nagios plugin, installed as an operator would, so tests can post alerts through a real source webhook.
+        var environment = HostProcess.Environment(data.Path);
+        var pluginSource = Path.Combine(AppContext.BaseDirectory, "nagios-plugin");
+        foreach (var file in Directory.EnumerateFiles(pluginSource, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(data.Path, "plugins", "nagios", Path.GetRelativePath(pluginSource, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+
+        environment["Plugins__nagios__token"] = NagiosToken;
+        host = HostProcess.Start(environment);
         await host.WaitReadyAsync(TimeSpan.FromSeconds(60));
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

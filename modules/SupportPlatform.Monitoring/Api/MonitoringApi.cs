@@ -55,11 +55,17 @@ internal static class MonitoringApi
         return group;
     }
 
-    private static async Task<IResult> Define(string id, DefineSystem definition, IClusterClient client)
+    private static async Task<IResult> Define(string id, DefineSystem definition, IClusterClient client, HttpContext http)
     {
         if (!SystemKeys.IsValidId(id))
         {
             return Problem(400, "invalid-id", "A system id is 1 to 64 lowercase letters, digits, '-' and '.', e.g. 'acme-mail'.");
+        }
+
+        // The system's own rules name staff to notify just as the account's do: checked against the user directory.
+        if (await UnknownStaffAsync(definition.Rules?.Notify, http) is { Count: > 0 } unknown)
+        {
+            return Problem(422, "invalid-system", $"rules: {NotifyProblem(unknown)}");
         }
 
         return await Run(async () => Results.Ok(await client.GetGrain<IMonitoredSystemGrain>(SystemKeys.Grain(id)).Define(definition)));
@@ -163,6 +169,9 @@ internal static class MonitoringApi
         return unknown;
     }
 
+    private static string NotifyProblem(IReadOnlyList<string> unknown) =>
+        $"notify names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {(unknown.Count == 1 ? "is not an active staff user" : "are not active staff users")}; give staff user ids (GET /api/staff).";
+
     private static async Task<IResult> PutRules(string accountId, AlertRules rules, IClusterClient client, MonitoringStore store, HttpContext http)
     {
         if (!AccountKeys.IsValidId(accountId) || await client.GetGrain<IClientAccountGrain>(AccountKeys.Grain(accountId)).Get() is null)
@@ -177,7 +186,7 @@ internal static class MonitoringApi
 
         if (await UnknownStaffAsync(rules.Notify, http) is { Count: > 0 } unknown)
         {
-            return Problem(422, "invalid-rules", $"notify names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {(unknown.Count == 1 ? "is not an active staff user" : "are not active staff users")}; give staff user ids (GET /api/staff).");
+            return Problem(422, "invalid-rules", NotifyProblem(unknown));
         }
 
         await store.SaveAccountRulesAsync(accountId, rules, http.RequestAborted);

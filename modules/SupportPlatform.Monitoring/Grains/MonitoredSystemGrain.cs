@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SupportPlatform.Accounts.Contracts;
 using SupportPlatform.Core.Plugins;
 using SupportPlatform.Monitoring.Intake;
+using SupportPlatform.Monitoring.Live;
 using SupportPlatform.Monitoring.Persistence;
 using SupportPlatform.Notifications.Contracts;
 using SupportPlatform.Sdk.Monitoring;
@@ -121,6 +122,7 @@ internal sealed class MonitoredSystemGrain(
         row = new SystemRow(Id, accountId!, name, definition.Rules, state, (row?.Version ?? 0) + 1, hostNames);
         await ReadSettingsAsync(CancellationToken.None);
         drainTimer ??= this.RegisterGrainTimer(DrainAsync, RetryPeriod, RetryPeriod);
+        Changed();
         return View();
     }
 
@@ -131,6 +133,7 @@ internal sealed class MonitoredSystemGrain(
         if (row is not null)
         {
             await ReadSettingsAsync(CancellationToken.None);
+            Changed();
         }
     }
 
@@ -218,6 +221,7 @@ internal sealed class MonitoredSystemGrain(
         }
 
         row = row with { Version = row.Version + 1 };
+        Changed();
         foreach (var (alert, _) in stored)
         {
             Remember(alert.IdemKey);
@@ -591,6 +595,20 @@ internal sealed class MonitoredSystemGrain(
         }
 
         row = row with { Version = row.Version + 1 };
+        Changed();
+    }
+
+    /// <summary>Tells the live dashboards (after the change is stored); a one-way call, it never delays or fails the caller.</summary>
+    private void Changed()
+    {
+        try
+        {
+            _ = GrainFactory.GetGrain<IDashboardFeedGrain>(0).Publish(new DashboardChange(Id, row!.AccountId, Status(row.State), clock.GetUtcNow()));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogDebug(ex, "System {System}: could not tell the live dashboards", Id);
+        }
     }
 
     private async Task ReadSettingsAsync(CancellationToken cancellationToken)

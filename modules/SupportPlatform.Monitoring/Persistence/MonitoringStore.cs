@@ -74,6 +74,22 @@ internal sealed class MonitoringStore(IDatabase database, TimeProvider clock)
             "SELECT rules FROM sp_monitor_account_rules WHERE account_id = @accountId", new { accountId }, cancellationToken: cancellationToken)));
     }
 
+    /// <summary>The rules of several accounts in one query; accounts without rules are missing from the answer.</summary>
+    public async Task<IReadOnlyDictionary<string, AlertRules>> AccountRulesAsync(IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken = default)
+    {
+        if (accountIds.Count == 0)
+        {
+            return new Dictionary<string, AlertRules>(StringComparer.Ordinal);
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string AccountId, string? Rules)>(new CommandDefinition(
+            $"SELECT account_id, rules FROM sp_monitor_account_rules WHERE account_id {database.InList("ids")}", new { ids = accountIds.Distinct(StringComparer.Ordinal).ToArray() }, cancellationToken: cancellationToken));
+        return rows.Select(r => (r.AccountId, Rules: FromJson<AlertRules>(r.Rules)))
+            .Where(r => r.Rules is not null)
+            .ToDictionary(r => r.AccountId, r => r.Rules!, StringComparer.Ordinal);
+    }
+
     public async Task SaveAccountRulesAsync(string accountId, AlertRules rules, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

@@ -1,4 +1,4 @@
-// The live hub (/hubs/live, SignalR JSON protocol) for staff pages. signalr.min.js (npm @microsoft/signalr, served
+// The live hubs (SignalR JSON protocol): /hubs/live for staff pages, /hubs/monitoring for the monitoring dashboards. signalr.min.js (npm @microsoft/signalr, served
 // from /web/lib) is loaded by the page before the modules and defines window.signalR.
 
 const RETRY_DELAYS = [0, 2000, 5000, 10000, 30000];
@@ -6,7 +6,8 @@ const RETRY_DELAYS = [0, 2000, 5000, 10000, 30000];
 /**
  * Connects and keeps connecting. `handlers`: queueChanged, ticketChanged, presence (server calls); connected(connection,
  * isReconnect) after every (re)connection, where the page (re)subscribes; status(state) with connecting, connected,
- * reconnecting or offline.
+ * reconnecting or offline. `url` (default /hubs/live) and `methods` (the server calls listened to, default the live
+ * queue's) choose another hub.
  */
 export function connectLive(handlers) {
   const signalR = window.signalR;
@@ -16,11 +17,11 @@ export function connectLive(handlers) {
     return null;
   }
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/live')
+    .withUrl(handlers.url || '/hubs/live')
     .withAutomaticReconnect(RETRY_DELAYS)
     .configureLogging(signalR.LogLevel.None)
     .build();
-  for (const name of ['queueChanged', 'ticketChanged', 'presence']) {
+  for (const name of handlers.methods || ['queueChanged', 'ticketChanged', 'presence']) {
     if (handlers[name]) connection.on(name, handlers[name]);
   }
   connection.onreconnecting(() => status('reconnecting'));

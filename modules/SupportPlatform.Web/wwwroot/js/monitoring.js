@@ -3,12 +3,16 @@
 //   open incidents with their tickets, recent and coming maintenance);
 // - /console/monitoring: the same for every account, or one (?account=), for staff;
 // - /console/monitoring/wall: a full-screen wall of every open incident, oldest first, for the operations room.
-// Each view refreshes itself every 15 seconds (and at once when the tab becomes visible again); the status line says
-// when it last did, and says so when a refresh fails instead of showing stale data as current.
+// Each view updates live: the monitoring hub (/hubs/monitoring) says which systems changed (a client user only ever hears
+// of their own account's) and the view reloads the dashboard at once. After a reconnect (or a `resync`) it reloads too,
+// since changes may have been missed. Only while the hub is unreachable does it fall back to refreshing every 15 seconds
+// (and at once when the tab becomes visible again); the status line says which, and when it last updated, and says so
+// when a refresh fails instead of showing stale data as current.
 import { get, requireUser } from './api.js';
+import { connectLive } from './live.js';
 import { h, fill, $, announce, showError, formatDate, relative, label, consoleHeader, portalHeader, markReady } from './dom.js';
 
-// ?refresh=N (2 to 600 seconds) changes the refresh interval, e.g. for a wall display.
+// ?refresh=N (2 to 600 seconds) changes the fallback refresh interval used while live updates are unavailable.
 const requested = Number(new URLSearchParams(location.search).get('refresh'));
 const REFRESH_MS = requested >= 2 && requested <= 600 ? requested * 1000 : 15000;
 const path = location.pathname.replace(/\/+$/, '');
@@ -22,16 +26,36 @@ const status = h('p', { class: 'status-line', id: 'refreshed' });
 const error = h('div');
 const body = h('div', { id: 'dashboard' });
 let lastIncidents = null;
+let live = 'connecting';
+let fallback = null;
+let refreshing = null;
+let again = false;
+let updatedAt = null;
 // Module constants come before the first await below: functions called from it must not meet them uninitialised.
 const STATE_CLASS = { critical: 'p-critical', warning: 'p-high', unknown: 'p-high', ok: 'state-ok' };
 
 setTitle(wall ? 'Open incidents' : portal ? 'My systems' : account ? `Monitoring: ${account}` : 'Monitoring');
 fill(content, wall ? null : nav(), status, error, body);
 if (wall) document.body.classList.add('wall');
+// Connect first, then load (and load again on every connection): a change between the load and the subscription is
+// never missed.
+connectLive({
+  url: '/hubs/monitoring',
+  methods: ['systemsChanged', 'resync'],
+  systemsChanged: changes => { if (changes.some(c => !account || c.accountId === account)) refresh(); },
+  resync: () => refresh(),
+  connected: () => refresh(),
+  status: state => {
+    live = state;
+    // Poll only while the push channel is down.
+    if (state === 'connected' && fallback !== null) { clearInterval(fallback); fallback = null; }
+    if ((state === 'reconnecting' || state === 'offline') && fallback === null) fallback = setInterval(refresh, REFRESH_MS);
+    showStatus();
+  },
+});
 await refresh();
 markReady();
-setInterval(refresh, REFRESH_MS);
-document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
+document.addEventListener('visibilitychange', () => { if (!document.hidden && live !== 'connected') refresh(); });
 
 function setTitle(text) {
   $('#title').textContent = text;
@@ -45,14 +69,36 @@ function nav() {
     h('li', null, h('a', { href: '/console/monitoring/wall' }, 'Wall of open incidents'))));
 }
 
-async function refresh() {
+// One load at a time; changes arriving meanwhile cause exactly one more load after it.
+function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    do {
+      again = false;
+      await load();
+    } while (again);
+    refreshing = null;
+  })();
+  return refreshing;
+}
+
+function showStatus() {
+  const how = live === 'connected' ? 'live updates on.'
+    : live === 'connecting' ? 'live updates connecting…'
+    : `live updates unavailable, refreshing every ${REFRESH_MS / 1000} s.`;
+  status.textContent = updatedAt ? `Updated ${formatDate(updatedAt)}; ${how}` : `Live updates: ${how}`;
+  status.dataset.live = live;
+}
+
+async function load() {
   try {
     const query = account ? `?accountId=${encodeURIComponent(account)}` : '';
     const data = await get(`/api/monitoring/dashboard${query}`);
     showError(error, null);
     if (wall) renderWall(data);
     else renderDashboard(data);
-    status.textContent = `Updated ${formatDate(data.generatedAt)}; refreshes every ${REFRESH_MS / 1000} s.`;
+    updatedAt = data.generatedAt;
+    showStatus();
     const ids = data.openIncidents.map(i => i.id).join(',');
     if (lastIncidents !== null && ids !== lastIncidents) announce(`${data.openIncidents.length} open incident(s).`);
     lastIncidents = ids;
