@@ -63,11 +63,11 @@ internal sealed class WindowRow
     public long Ends_At_Ms { get; set; }
 }
 
-internal sealed class EmailCountRow
+internal sealed class MailRow
 {
-    public long Received { get; set; }
+    public long Received_At_Ms { get; set; }
 
-    public long New_Tickets { get; set; }
+    public long New_Ticket { get; set; }
 
     public long Answered { get; set; }
 }

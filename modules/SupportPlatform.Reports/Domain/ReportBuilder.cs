@@ -80,7 +80,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var opened = tickets.Where(x => x.Created_At_Ms >= f && x.Created_At_Ms < t).ToList();
         var resolved = tickets.Where(x => x.Resolved_At_Ms >= f && x.Resolved_At_Ms < t).ToList();
         var breaches = await BreachesAsync(connection, account.Id, f, t, ct);
-        var email = await EmailAsync(connection, account.Id, f, t, ct);
+        var mail = await MailAsync(connection, account.Id, f, t, ct);
+        var email = EmailOf(mail, f, t);
 
         var channels = Enum.GetNames<TicketChannel>().Select(Kebab)
             .Select(c => new ChannelActivity(c, opened.Count(x => x.Channel == c), resolved.Count(x => x.Channel == c)))
@@ -140,10 +141,11 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     $"{w.First.ToString("MM-dd", CultureInfo.InvariantCulture)} to {w.Last.ToString("MM-dd", CultureInfo.InvariantCulture)}",
                     opened.Count(x => x.Created_At_Ms >= wf && x.Created_At_Ms < wt),
                     resolved.Count(x => x.Resolved_At_Ms >= wf && x.Resolved_At_Ms < wt),
-                    breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt));
+                    breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt),
+                    EmailOf(mail, wf, wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, firstResponseStats), ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, firstResponseStats, email), ct) : [];
 
         var insights = new List<Insight>();
         var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
@@ -306,28 +308,33 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
     }
 
     /// <summary>
-    /// Mail received in [f, t) that the email module turned into a new ticket or a comment on one, and of those the ones
-    /// answered: their ticket has a public comment by staff at or after the mail's arrival. Comments are matched in the
-    /// read model's event JSON (<c>"visibility":"public"</c>, as the tickets module writes it), so one query counts
-    /// both on either back-end.
+    /// Mail received in [f, t) that the email module turned into a new ticket or a comment on one, each with whether it
+    /// was answered: its ticket has a public comment by staff at or after the mail's arrival. Comments are matched in the
+    /// read model's event JSON (<c>"visibility":"public"</c>, as the tickets module writes it), so one query serves both
+    /// back-ends. One row per mail (an account gets a few hundred a month), so the weeks of a month and the months of a
+    /// trend are counted from one read.
     /// </summary>
-    private static async Task<EmailActivity> EmailAsync(System.Data.Common.DbConnection connection, string accountId, long f, long t, CancellationToken ct)
-    {
-        var row = await connection.QuerySingleAsync<EmailCountRow>(new CommandDefinition(
+    private static async Task<List<MailRow>> MailAsync(System.Data.Common.DbConnection connection, string accountId, long f, long t, CancellationToken ct) =>
+        [.. await connection.QueryAsync<MailRow>(new CommandDefinition(
             """
-            SELECT COUNT(*) AS received,
-                CAST(COALESCE(SUM(CASE WHEN m.disposition = 'ticket-created' THEN 1 ELSE 0 END), 0) AS bigint) AS new_tickets,
-                CAST(COALESCE(SUM(CASE WHEN EXISTS (
+            SELECT m.received_at_ms,
+                CAST(CASE WHEN m.disposition = 'ticket-created' THEN 1 ELSE 0 END AS bigint) AS new_ticket,
+                CAST(CASE WHEN EXISTS (
                     SELECT 1 FROM sp_ticket_events e
                     WHERE e.ticket_id = m.ticket_id AND e.kind = 'comment' AND e.actor_kind = 'staff' AND e.at_ms >= m.received_at_ms
-                      AND e.data LIKE '%"visibility":"public"%') THEN 1 ELSE 0 END), 0) AS bigint) AS answered
+                      AND e.data LIKE '%"visibility":"public"%') THEN 1 ELSE 0 END AS bigint) AS answered
             FROM sp_inbound_mail m
             WHERE m.account_id = @a AND m.state = 'done' AND m.disposition IN ('ticket-created', 'comment-added')
               AND m.ticket_id IS NOT NULL AND m.received_at_ms >= @f AND m.received_at_ms < @t
-            """, new { a = accountId, f, t }, cancellationToken: ct));
-        var received = (int)row.Received;
-        var answered = (int)row.Answered;
-        return new EmailActivity(received, (int)row.New_Tickets, received - (int)row.New_Tickets, answered, Percent(answered, received));
+            """, new { a = accountId, f, t }, cancellationToken: ct))];
+
+    /// <summary>The email counts of the mail received in [f, t).</summary>
+    private static EmailActivity EmailOf(IReadOnlyList<MailRow> mail, long f, long t)
+    {
+        var inside = mail.Where(m => m.Received_At_Ms >= f && m.Received_At_Ms < t).ToList();
+        var newTickets = inside.Count(m => m.New_Ticket != 0);
+        var answered = inside.Count(m => m.Answered != 0);
+        return new EmailActivity(inside.Count, newTickets, inside.Count - newTickets, answered, Percent(answered, inside.Count));
     }
 
     private static async Task<List<BreachLine>> BreachesAsync(System.Data.Common.DbConnection connection, string? accountId, long f, long t, CancellationToken ct)
@@ -541,7 +548,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse) current, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse, EmailActivity Email) current, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -559,6 +566,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
             FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
             """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+        var mail = await MailAsync(connection, account.Id, f, t, ct);
         var labels = months.Select(m => m.Label).ToArray();
         var phone = (await connection.QueryAsync<AllowancePeriodRow>(new CommandDefinition(
             "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period >= @first AND period <= @last",
@@ -577,6 +585,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             var uptime = Uptime(monitor, [(m.From, m.To)]);
             var measured = uptime.Sum(u => u.MeasuredMinutes);
             phone.TryGetValue(m.Label, out var p);
+            var email = isCurrent ? current.Email : EmailOf(mail, mf, mt);
             result.Add(new TrendMonth(
                 m.Label,
                 opened.Count,
@@ -585,7 +594,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 first.MedianMinutes,
                 p?.Used_Minutes ?? 0,
                 p?.Allowance_Minutes ?? (int)account.Contract.Phone.MonthlyAllowance.TotalMinutes,
-                measured > 0 ? Math.Round(100 * (measured - uptime.Sum(u => u.DownMinutes)) / measured, 4) : null));
+                measured > 0 ? Math.Round(100 * (measured - uptime.Sum(u => u.DownMinutes)) / measured, 4) : null,
+                email));
         }
 
         return result;
