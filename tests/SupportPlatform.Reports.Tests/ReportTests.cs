@@ -321,6 +321,53 @@ public abstract class ReportTests(ReportFixture fixture)
     }
 
     [Fact]
+    public async Task BusinessTimes_OfAClosedPeriod_AreKept_AndMeasuredAgainWhenTheTicketChanges()
+    {
+        static long Ms(string utc) => DateTimeOffset.Parse(utc + "Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        async Task<double> ResolutionP90() =>
+            Num((await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/monthly/2026-10"), 200))["resolution"]!["p90Minutes"]);
+
+        // October is over: its 7 first responses and 6 resolutions are kept (91001's resolution: 720 business minutes).
+        Assert.Equal(720.0, await ResolutionP90());
+        Assert.Equal(13L, await fixture.QueryScalarAsync<long>("SELECT COUNT(*) FROM sp_report_business_times WHERE ticket_id BETWEEN 91001 AND 91008"));
+        Assert.Equal(TimeSpan.FromMinutes(720).Ticks, await fixture.QueryScalarAsync<long>(
+            "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91001 AND measure = 'resolution'"));
+        Assert.Equal(TimeSpan.FromMinutes(30).Ticks, await fixture.QueryScalarAsync<long>(
+            "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91002 AND measure = 'first-response'"));
+        try
+        {
+            // The next build reads the kept figure instead of measuring again (a figure changed here shows through) ...
+            await fixture.QueryScalarAsync<long>("UPDATE sp_report_business_times SET business_ticks = @ticks WHERE ticket_id = 91001 AND measure = 'resolution'", new { ticks = TimeSpan.FromMinutes(1000).Ticks });
+            Assert.Equal(1000.0, await ResolutionP90());
+
+            // ... until the ticket changes: reopened and resolved again an hour later (Tuesday 13:00 GMT) it is measured again.
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET resolved_at_ms = @at WHERE id = 91001", new { at = Ms("2026-10-27T13:00:00") });
+            Assert.Equal(780.0, await ResolutionP90());
+            Assert.Equal(TimeSpan.FromMinutes(780).Ticks, await fixture.QueryScalarAsync<long>(
+                "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91001 AND measure = 'resolution'"));
+
+            // A priority change counts too: 91002 (normal, 30 business minutes) made critical runs 24/7 (30 real minutes as well,
+            // so the row is rewritten with the same value but the new priority).
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET priority = 0 WHERE id = 91002");
+            await ResolutionP90();
+            Assert.Equal(0L, await fixture.QueryScalarAsync<long>("SELECT priority FROM sp_report_business_times WHERE ticket_id = 91002 AND measure = 'first-response'"));
+        }
+        finally
+        {
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET resolved_at_ms = @at WHERE id = 91001", new { at = Ms("2026-10-27T12:00:00") });
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET priority = 2 WHERE id = 91002");
+        }
+
+        Assert.Equal(720.0, await ResolutionP90());
+
+        // A calendar change (a holiday added) changes the fingerprint the rows were computed under.
+        var contract = SupportPlatform.Accounts.Contracts.ContractTerms.Reference("Europe/London");
+        var withHoliday = contract with { Calendar = contract.Calendar with { Holidays = [new SupportPlatform.Sla.Contracts.Holiday(new DateOnly(2026, 10, 26), "Closed")] } };
+        Assert.Equal(new Domain.BusinessTimes(contract).Key, new Domain.BusinessTimes(SupportPlatform.Accounts.Contracts.ContractTerms.Reference("Europe/London")).Key);
+        Assert.NotEqual(new Domain.BusinessTimes(contract).Key, new Domain.BusinessTimes(withHoliday).Key);
+    }
+
+    [Fact]
     public async Task Migration0020_MovesReportTargetsIntoTheMonitoringRules()
     {
         await using var connection = await fixture.Factory.Services.GetRequiredService<IDatabase>().OpenConnectionAsync();

@@ -70,13 +70,21 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var f = period.From.ToUnixTimeMilliseconds();
         var t = period.To.ToUnixTimeMilliseconds();
         await using var connection = await database.OpenConnectionAsync(ct);
+        var times = new BusinessTimes(account.Contract);
 
-        // One read for both sets: most tickets resolved in a period were also opened in it.
+        // One read for both sets (most tickets resolved in a period were also opened in it), with the business times kept
+        // for them if nothing they depend on changed since (see BusinessTimes).
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            SELECT t.id, t.account_id, t.channel, t.priority, t.status, t.subject, t.group_name, t.agent_id, t.created_at_ms, t.first_response_at_ms,
+                t.resolved_at_ms, t.breached, fr.business_ticks AS kept_first_response, rs.business_ticks AS kept_resolution
+            FROM sp_tickets t
+            LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
+                AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
+            LEFT JOIN sp_report_business_times rs ON rs.ticket_id = t.id AND rs.measure = 'resolution' AND rs.calendar = @calendar
+                AND rs.priority = t.priority AND rs.from_ms = t.created_at_ms AND rs.to_ms = t.resolved_at_ms
+            WHERE t.account_id = @a AND ((t.created_at_ms >= @f AND t.created_at_ms < @t) OR (t.resolved_at_ms >= @f AND t.resolved_at_ms < @t))
+            """, new { a = account.Id, f, t, calendar = times.Key }, cancellationToken: ct))).ToList();
         var opened = tickets.Where(x => x.Created_At_Ms >= f && x.Created_At_Ms < t).ToList();
         var resolved = tickets.Where(x => x.Resolved_At_Ms >= f && x.Resolved_At_Ms < t).ToList();
         var breaches = await BreachesAsync(connection, account.Id, f, t, ct);
@@ -90,19 +98,12 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 .Select(c => new ChannelActivity(c, opened.Count(x => x.Channel == c), resolved.Count(x => x.Channel == c))))
             .ToList();
 
-        TimeSpan Business(TicketRow row, long endMs)
-        {
-            var terms = policy.For((Priority)row.Priority);
-            var on = terms.RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar;
-            return on.BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(row.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(endMs));
-        }
-
         // Business time of each ticket is pure calendar arithmetic (the compiled calendar is thread-safe): spread over the
         // cores for large periods.
         var firstResponses = opened.Where(x => x.First_Response_At_Ms is not null).AsParallel().WithCancellation(ct)
-            .Select(x => (x.Priority, Time: Business(x, x.First_Response_At_Ms!.Value))).ToList();
+            .Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.FirstResponse, x.First_Response_At_Ms!.Value, x.Kept_First_Response))).ToList();
         var firstResponseStats = DurationStats.Of(firstResponses.Select(x => x.Time).ToList());
-        var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: Business(x, x.Resolved_At_Ms!.Value))).ToList();
+        var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.Resolution, x.Resolved_At_Ms!.Value, x.Kept_Resolution))).ToList();
         var compliance = Enum.GetValues<Priority>().Select(p =>
         {
             var ofPriority = opened.Where(x => x.Priority == (int)p).ToList();
@@ -145,7 +146,13 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     EmailOf(mail, wf, wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, firstResponseStats, email), ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, times, (opened, resolved.Count, firstResponseStats, email), ct) : [];
+
+        // Keep what was measured for a period that is over (and its trend's months, all before it).
+        if (t <= clock.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            await times.SaveAsync(connection, database.Provider, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        }
 
         var insights = new List<Insight>();
         var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
@@ -548,7 +555,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse, EmailActivity Email) current, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, BusinessTimes times, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse, EmailActivity Email) current, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -563,25 +570,26 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var t = months[^1].From.ToUnixTimeMilliseconds();
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            SELECT t.id, t.account_id, t.channel, t.priority, t.status, t.subject, t.group_name, t.agent_id, t.created_at_ms, t.first_response_at_ms,
+                t.resolved_at_ms, t.breached, fr.business_ticks AS kept_first_response
+            FROM sp_tickets t
+            LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
+                AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
+            WHERE t.account_id = @a AND ((t.created_at_ms >= @f AND t.created_at_ms < @t) OR (t.resolved_at_ms >= @f AND t.resolved_at_ms < @t))
+            """, new { a = account.Id, f, t, calendar = times.Key }, cancellationToken: ct))).ToList();
         var mail = await MailAsync(connection, account.Id, f, t, ct);
         var labels = months.Select(m => m.Label).ToArray();
         var phone = (await connection.QueryAsync<AllowancePeriodRow>(new CommandDefinition(
             "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period >= @first AND period <= @last",
             new { a = account.Id, first = labels[0], last = labels[^1] }, cancellationToken: ct))).ToDictionary(r => r.Period, StringComparer.Ordinal);
-        var calendar = account.Contract.Calendar;
-        var policy = account.Contract.SlaPolicy;
         var result = new List<TrendMonth>();
         foreach (var m in months)
         {
             var (mf, mt) = (m.From.ToUnixTimeMilliseconds(), m.To.ToUnixTimeMilliseconds());
             var isCurrent = m.Label == period.Label;
             var opened = isCurrent ? current.Opened : tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
-            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
-                (policy.For((Priority)x.Priority).RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar)
-                    .BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(x.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(x.First_Response_At_Ms!.Value))).ToList());
+            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null)
+                .Select(x => times.Measure(x, BusinessTimes.FirstResponse, x.First_Response_At_Ms!.Value, x.Kept_First_Response)).ToList());
             var uptime = Uptime(monitor, [(m.From, m.To)]);
             var measured = uptime.Sum(u => u.MeasuredMinutes);
             phone.TryGetValue(m.Label, out var p);
