@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
@@ -45,6 +46,20 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             "Tickets opened rose in each of the last 3 months (monthly reports): look for a common cause, such as ageing hardware or a recurring user need."),
     ];
 
+    /// <summary>
+    /// Spans of a report's build, one per phase ("report tickets", "report alerts", ...), for tracing and for the
+    /// benchmark's breakdown of where the time goes.
+    /// </summary>
+    internal static readonly ActivitySource Activities = new("SupportPlatform.Reports");
+
+    private static Activity? Phase(string name) => Activities.StartActivity("report " + name);
+
+    private static Activity? Next(Activity? previous, string name)
+    {
+        previous?.Dispose();
+        return Phase(name);
+    }
+
     public async Task<AccountView> AccountAsync(string accountId)
     {
         if (!AccountKeys.IsValidId(accountId))
@@ -72,12 +87,13 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         await using var connection = await database.OpenConnectionAsync(ct);
         var times = new BusinessTimes(account.Contract);
 
-        // One read for both sets (most tickets resolved in a period were also opened in it), with the business times kept
-        // for them if nothing they depend on changed since (see BusinessTimes).
+        // One read for both sets (most tickets resolved in a period were also opened in it), only the columns the figures
+        // use, with the business times kept for them if nothing they depend on changed since (see BusinessTimes).
+        var phase = Phase("tickets");
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT t.id, t.account_id, t.channel, t.priority, t.status, t.subject, t.group_name, t.agent_id, t.created_at_ms, t.first_response_at_ms,
-                t.resolved_at_ms, t.breached, fr.business_ticks AS kept_first_response, rs.business_ticks AS kept_resolution
+            SELECT t.id, t.channel, t.priority, t.created_at_ms, t.first_response_at_ms, t.resolved_at_ms, t.breached,
+                fr.business_ticks AS kept_first_response, rs.business_ticks AS kept_resolution
             FROM sp_tickets t
             LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
                 AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
@@ -100,10 +116,12 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
 
         // Business time of each ticket is pure calendar arithmetic (the compiled calendar is thread-safe): spread over the
         // cores for large periods.
+        phase = Next(phase, "business-times");
         var firstResponses = opened.Where(x => x.First_Response_At_Ms is not null).AsParallel().WithCancellation(ct)
             .Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.FirstResponse, x.First_Response_At_Ms!.Value, x.Kept_First_Response))).ToList();
         var firstResponseStats = DurationStats.Of(firstResponses.Select(x => x.Time).ToList());
         var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.Resolution, x.Resolved_At_Ms!.Value, x.Kept_Resolution))).ToList();
+        phase = Next(phase, "figures");
         var compliance = Enum.GetValues<Priority>().Select(p =>
         {
             var ofPriority = opened.Where(x => x.Priority == (int)p).ToList();
@@ -121,10 +139,13 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         }).ToList();
 
         // Maintenance windows from a year back: the monthly trend covers up to 12 months ending with this one.
+        phase = Next(phase, "monitoring");
         var monitor = await MonitorDataAsync(connection, account.Id, period.From.AddYears(-1).ToUnixTimeMilliseconds(), t, ct);
         var uptime = Uptime(monitor, [(period.From, period.To)]);
+        phase = Next(phase, "phone-and-work");
         var phone = await PhoneAsync(connection, account, period, ct);
         var work = await additionalWork.GetAsync(account.Id, period.From, period.To, ct);
+        phase = Next(phase, "alerts");
         var alerts = (await connection.QueryAsync<AlertCountRow>(new CommandDefinition(
             """
             SELECT a.system_id, s.name, a.host_name, a.check_name, a.category, COUNT(*) AS alerts
@@ -133,6 +154,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             GROUP BY a.system_id, s.name, a.host_name, a.check_name, a.category
             """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
 
+        phase = Next(phase, "weeks-and-trends");
         var weeks = period.Kind == ReportKind.Monthly
             ? period.WeeksInside().Select(w =>
             {
@@ -148,12 +170,14 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             : [];
         var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, times, (opened, resolved.Count, firstResponseStats, email), ct) : [];
 
+        phase = Next(phase, "keep-business-times");
         // Keep what was measured for a period that is over (and its trend's months, all before it).
         if (t <= clock.GetUtcNow().ToUnixTimeMilliseconds())
         {
             await times.SaveAsync(connection, database.Provider, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
         }
 
+        phase = Next(phase, "insights");
         var insights = new List<Insight>();
         var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
             .OrderByDescending(a => a.Alerts).ThenBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Check_Name, StringComparer.Ordinal).ToList();
@@ -224,8 +248,10 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 Numbers([.. trends.TakeLast(4).Select(m => (m.Month, m.Opened.ToString(CultureInfo.InvariantCulture)))])));
         }
 
+        phase = Next(phase, "next-steps");
         var steps = await store.NextStepsAsync(account.Id, openOnly: true, ct);
         var previous = period.Previous();
+        phase?.Dispose();
         return new AccountReport(
             account.Id,
             account.Name,
@@ -570,8 +596,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var t = months[^1].From.ToUnixTimeMilliseconds();
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT t.id, t.account_id, t.channel, t.priority, t.status, t.subject, t.group_name, t.agent_id, t.created_at_ms, t.first_response_at_ms,
-                t.resolved_at_ms, t.breached, fr.business_ticks AS kept_first_response
+            SELECT t.id, t.channel, t.priority, t.created_at_ms, t.first_response_at_ms, t.resolved_at_ms, t.breached,
+                fr.business_ticks AS kept_first_response
             FROM sp_tickets t
             LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
                 AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
