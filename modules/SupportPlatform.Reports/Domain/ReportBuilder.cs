@@ -152,7 +152,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             FROM sp_monitor_alerts a JOIN sp_monitor_systems s ON s.id = a.system_id
             WHERE s.account_id = @a AND a.occurred_at_ms >= @f AND a.occurred_at_ms < @t AND a.state <> 'ok'
             GROUP BY a.system_id, s.name, a.host_name, a.check_name, a.category
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            HAVING COUNT(*) >= @threshold
+            """, new { a = account.Id, f, t, threshold = RecurringAlertThreshold }, cancellationToken: ct))).ToList();
 
         phase = Next(phase, "weeks-and-trends");
         var weeks = period.Kind == ReportKind.Monthly

@@ -17,3 +17,9 @@ CREATE TABLE IF NOT EXISTS sp_report_business_times
     business_ticks bigint NOT NULL,
     PRIMARY KEY (ticket_id, measure)
 );
+
+-- The monthly report counts a month's problem alerts per system and check (a million in a busy month): an index holding
+-- every column that count reads lets it scan the index alone. It starts with the columns of 0017's
+-- ix_sp_monitor_alerts_system_occurred, which it replaces (one index to keep up on insert, not two).
+CREATE INDEX IF NOT EXISTS ix_sp_monitor_alerts_report ON sp_monitor_alerts (system_id, occurred_at_ms) INCLUDE (state, check_name, host_name, category);
+DROP INDEX IF EXISTS ix_sp_monitor_alerts_system_occurred;

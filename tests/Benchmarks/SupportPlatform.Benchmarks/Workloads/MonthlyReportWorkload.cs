@@ -299,7 +299,9 @@ internal sealed class MonthlyReportWorkload(int? tickets = null, int? alerts = n
             await copy.CompleteAsync(ct);
         }
 
-        await using var analyze = new NpgsqlCommand("ANALYZE", connection);
+        // VACUUM as well: a month's alerts are not all fresh; autovacuum (its insert threshold) has long marked their pages
+        // all-visible, which index-only scans of the report's alert count rely on.
+        await using var analyze = new NpgsqlCommand("VACUUM ANALYZE", connection);
         await analyze.ExecuteNonQueryAsync(ct);
     }
 
