@@ -115,7 +115,11 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
     /// m5    acme     10-15 12:00        -       quarantined     -                             no
     /// m6    acme     11-01 00:30        91008   comment-added   11-02 10:00                   no (November; week 44)
     /// m7    globex   10-12 10:00        99999   ticket-created  -                             no (another account)
+    /// m8    acme     09-29 12:00        90999   ticket-created  09-29 13:00                   no (September, week 40)
+    /// m9    acme     09-30 22:30        90999   comment-added   none (a client comment only)  no (23:30 BST: still September, week 40)
     /// </code>
+    /// So October's weeks (cut at the month) count received / answered W40 0/0 (m8, m9 are September's days of the week),
+    /// W41 1/1 (m2), W42 0/0, W43 1/1 (m1), W44 2/1 (m3, m4); the trend's 2026-09 2/1 and 2026-10 4/3.
     /// </summary>
     private async Task SeedOctoberAsync()
     {
@@ -218,6 +222,8 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
             ("m5", "acme", "2026-10-15T12:00:00", null, "quarantined"),
             ("m6", "acme", "2026-11-01T00:30:00", 91008, "comment-added"),
             ("m7", "globex", "2026-10-12T10:00:00", 99999, "ticket-created"),
+            ("m8", "acme", "2026-09-29T12:00:00", 90999, "ticket-created"),
+            ("m9", "acme", "2026-09-30T22:30:00", 90999, "comment-added"),
         })
         {
             await connection.ExecuteAsync(
@@ -233,6 +239,8 @@ public abstract class ReportFixture(DatabaseProvider provider) : IAsyncLifetime
         await Comment(91001, 12, "2026-10-27T10:00:00", "staff", "internal"); // an internal note does not answer m4
         await Comment(91005, 10, "2026-10-10T11:20:00", "staff", "public");   // answers m2
         await Comment(91008, 10, "2026-11-02T10:00:00", "staff", "public");   // answers m3 (and m6), after October
+        await Comment(90999, 10, "2026-09-29T13:00:00", "staff", "public");   // answers m8
+        await Comment(90999, 11, "2026-09-30T22:30:00", "client", "public");  // m9 itself: nothing answers it
 
         await tx.CommitAsync();
 

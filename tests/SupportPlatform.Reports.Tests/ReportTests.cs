@@ -64,12 +64,17 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Equal([1, 2, 1, 1, 1], weeks.Select(w => (int)w!["resolved"]!));
         Assert.Equal([0, 0, 0, 1, 1], weeks.Select(w => (int)w!["breaches"]!));
         Assert.Equal("10-26 to 10-31", (string)weeks[4]!["dates"]!);
+        // Mail per week, cut at the month: W40's September days (m8, m9) are not October's.
+        Assert.Equal([0, 1, 0, 1, 2], weeks.Select(w => (int)w!["email"]!["received"]!));
+        Assert.Equal([0, 1, 0, 1, 1], weeks.Select(w => (int)w!["email"]!["answered"]!));
 
         var trends = r["trends"]!.AsArray();
         Assert.Equal(["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"], trends.Select(m => (string)m!["month"]!));
         Assert.Equal([0, 0, 0, 660, 660, 660], trends.Select(m => (int)m!["phoneUsedMinutes"]!));
         Assert.Equal(8, (int)trends[5]!["opened"]!);
         Assert.Equal(99.7981, Num(trends[5]!["uptimePercent"]));
+        Assert.Equal([0, 0, 0, 0, 2, 4], trends.Select(m => (int)m!["email"]!["received"]!));
+        Assert.Equal([0, 0, 0, 0, 1, 3], trends.Select(m => (int)m!["email"]!["answered"]!));
 
         var insights = r["insights"]!.AsArray().Select(i => ((string)i!["rule"]!, (string)i["text"]!)).ToList();
         Assert.Contains(("recurring-alerts", "disk alerts on srv-01 recurred 5 times"), insights);
@@ -127,6 +132,9 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Contains("11.00 h / 10.00 h", html);
         Assert.Contains("disk alerts on srv-01 recurred 5 times", html);
         Assert.Equal(4, html.Split("src=\"data:image/png;base64,").Length - 1);
+        Assert.Contains("<tr id=\"week-2026-W44\"><td class=\"nowrap\">2026-W44</td><td class=\"nowrap\">10-26 to 10-31</td><td class=\"n\">2</td><td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">2</td><td class=\"n\">1</td></tr>", html);
+        Assert.Contains("<tr id=\"month-2026-09\"><td class=\"nowrap\">2026-09</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">2</td><td class=\"n\">1</td>", html);
+        Assert.Contains("<tr id=\"month-2026-10\"><td class=\"nowrap\">2026-10</td><td class=\"n\">8</td><td class=\"n\">6</td><td class=\"n\">4</td><td class=\"n\">3</td>", html);
 
         var pdf = await fixture.Staff.GetAsync("/api/reports/accounts/acme/monthly/2026-10/pdf");
         var bytes = await pdf.Content.ReadAsByteArrayAsync();
@@ -142,6 +150,10 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Contains("99.798%", text);
         Assert.Contains("66.67%", text);
         Assert.Contains("disk alerts on srv-01 recurred 5 times", text);
+        // Week 44 (opened, resolved, breaches, emails received, answered) and the trend's September and October (opened, resolved, emails).
+        Assert.Matches(@"2026-W44\s+10-26 to 10-31\s+2\s+1\s+1\s+2\s+1\s", text);
+        Assert.Matches(@"2026-09\s+0\s+0\s+2\s+1\s", text);
+        Assert.Matches(@"2026-10\s+8\s+6\s+4\s+3\s", text);
 
         // A human look: the first page as PNG, kept with the test results.
         Run("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", file, Path.ChangeExtension(file, null));
@@ -152,7 +164,12 @@ public abstract class ReportTests(ReportFixture fixture)
     public async Task Presentation_HasOneSlidePerSection_AndTheStaffReportCoversAllAccounts()
     {
         var html = await (await fixture.Manager.GetAsync("/api/reports/accounts/acme/monthly/2026-10/presentation")).Content.ReadAsStringAsync();
-        Assert.Equal(8, html.Split("<section class=\"slide").Length - 1);
+        Assert.Equal(9, html.Split("<section class=\"slide").Length - 1); // the monthly one has a slide for its weeks and trends
+        Assert.Contains("<tr id=\"week-2026-W44\"><td>2026-W44</td><td>10-26 to 10-31</td><td>2</td><td>1</td><td>1</td><td>2</td><td>1</td></tr>", html);
+        Assert.Contains("<tr id=\"month-2026-09\"><td>2026-09</td><td>0</td><td>0</td><td>2</td><td>1</td>", html);
+        Assert.Contains("<tr id=\"month-2026-10\"><td>2026-10</td><td>8</td><td>6</td><td>4</td><td>3</td>", html);
+        var weekly = await (await fixture.Manager.GetAsync("/api/reports/accounts/acme/weekly/2026-W43/presentation")).Content.ReadAsStringAsync();
+        Assert.Equal(8, weekly.Split("<section class=\"slide").Length - 1);
         Assert.Contains("SLA compliance: 75%", html);
 
         var staff = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/staff/monthly/2026-10"), 200);
@@ -182,6 +199,8 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Equal((1, 1, 0, 1), Counts(await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W43"), 200)));
         // Week 44 runs to Sunday 1 November: m3, m4 and m6 (the 1 November reply, answered on the 2nd).
         Assert.Equal((3, 1, 2, 2), Counts(await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W44"), 200)));
+        // The whole of week 40, across the month boundary: m8 (answered) and m9 (23:30 BST on 30 September, not answered).
+        Assert.Equal((2, 1, 1, 1), Counts(await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/weekly/2026-W40"), 200)));
         var globex = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/globex/monthly/2026-10"), 200);
         Assert.Equal((1, 1, 0, 0), Counts(globex)); // m7 counts for its own account only
 
@@ -253,6 +272,99 @@ public abstract class ReportTests(ReportFixture fixture)
         Assert.Equal(99.0, Domain.ReportBuilder.UptimeTarget("""{"uptimeTarget":99.0}"""));
         Assert.Equal(99.9, Domain.ReportBuilder.UptimeTarget("""{"openOn":["critical"]}"""));
         Assert.Null(Domain.ReportBuilder.UptimeTarget(null));
+    }
+
+    [Fact]
+    public async Task UptimeChart_DrawsEachSystemAgainstItsOwnTarget()
+    {
+        // app-01 has its own target (99.5), db-01 none (the account's 99 applies), web-01 rules without one (the default 99.9).
+        (await fixture.Staff.PutAsJsonAsync("/api/accounts/umbrella", new { name = "Umbrella", timeZone = "Etc/UTC" })).EnsureSuccessStatusCode();
+        await ReportFixture.Json(await fixture.Staff.PutAsJsonAsync("/api/monitoring/accounts/umbrella/rules", new { uptimeTarget = 99.0 }), 200);
+        await using (var connection = await fixture.Factory.Services.GetRequiredService<IDatabase>().OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO sp_monitor_systems (id, account_id, name, status, rules, state, version, created_at_ms, updated_at_ms) VALUES
+                ('umb-a', 'umbrella', 'app-01', 'active', '{"uptimeTarget":99.5}', '{}', 1, 0, 0),
+                ('umb-b', 'umbrella', 'db-01', 'active', NULL, '{}', 1, 0, 0),
+                ('umb-c', 'umbrella', 'web-01', 'active', '{"openOn":["critical"]}', '{}', 1, 0, 0)
+                """);
+            // db-01 down 2 hours of the week: 98.8095% (10080 minutes), below its 99%.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO sp_monitor_changes (system_id, seq, check_name, from_state, to_state, at_ms, summary) VALUES
+                ('umb-b', 1, '*', 'up', 'down', @down, 'ping'), ('umb-b', 2, '*', 'down', 'up', @up, 'ping')
+                """,
+                new { down = DateTimeOffset.Parse("2026-10-07T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), up = DateTimeOffset.Parse("2026-10-07T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() });
+        }
+
+        var r = await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/umbrella/weekly/2026-W41"), 200);
+        Assert.Equal(
+            [("app-01", 99.5, 100.0, true), ("db-01", 99.0, 98.8095, false), ("web-01", 99.9, 100.0, true)],
+            r["uptime"]!.AsArray().Select(u => ((string)u!["name"]!, Num(u["targetPercent"]), Num(u["uptimePercent"]), (bool)u["meetsTarget"]!)));
+
+        // The chart the report draws: one marker per bar at that system's own target, one legend entry per distinct target.
+        var report = await fixture.Factory.Services.GetRequiredService<Domain.ReportBuilder>().BuildAsync("umbrella", "weekly", "2026-W41", CancellationToken.None);
+        var plot = Documents.ReportCharts.UptimePlot(report.Uptime);
+        var markers = plot.GetPlottables().OfType<ScottPlot.Plottables.LinePlot>().ToList();
+        Assert.Equal(
+            [(1.0, 99.5), (2.0, 99.0), (3.0, 99.9)],
+            markers.Select(m => (Math.Round((m.Start.X + m.End.X) / 2, 3), m.Start.Y)));
+        Assert.All(markers, m => Assert.Equal(m.Start.Y, m.End.Y));
+        Assert.Equal(3, markers.Select(m => m.Color).Distinct().Count());
+        Assert.Equal(["target 99.5%", "target 99%", "target 99.9%"], markers.Select(m => m.LegendText));
+        var svg = plot.GetSvgXml(640, 300);
+        Assert.Contains("target 99.5%", svg);
+        Assert.Contains("target 99%", svg);
+        Assert.Contains("target 99.9%", svg);
+        Assert.True(plot.Axes.GetLimits().Bottom <= 98, $"the axis starts at {plot.Axes.GetLimits().Bottom}, above the lowest bar");
+    }
+
+    [Fact]
+    public async Task BusinessTimes_OfAClosedPeriod_AreKept_AndMeasuredAgainWhenTheTicketChanges()
+    {
+        static long Ms(string utc) => DateTimeOffset.Parse(utc + "Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+        async Task<double> ResolutionP90() =>
+            Num((await ReportFixture.Json(await fixture.Staff.GetAsync("/api/reports/accounts/acme/monthly/2026-10"), 200))["resolution"]!["p90Minutes"]);
+
+        // October is over: its 7 first responses and 6 resolutions are kept (91001's resolution: 720 business minutes).
+        Assert.Equal(720.0, await ResolutionP90());
+        Assert.Equal(13L, await fixture.QueryScalarAsync<long>("SELECT COUNT(*) FROM sp_report_business_times WHERE ticket_id BETWEEN 91001 AND 91008"));
+        Assert.Equal(TimeSpan.FromMinutes(720).Ticks, await fixture.QueryScalarAsync<long>(
+            "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91001 AND measure = 'resolution'"));
+        Assert.Equal(TimeSpan.FromMinutes(30).Ticks, await fixture.QueryScalarAsync<long>(
+            "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91002 AND measure = 'first-response'"));
+        try
+        {
+            // The next build reads the kept figure instead of measuring again (a figure changed here shows through) ...
+            await fixture.QueryScalarAsync<long>("UPDATE sp_report_business_times SET business_ticks = @ticks WHERE ticket_id = 91001 AND measure = 'resolution'", new { ticks = TimeSpan.FromMinutes(1000).Ticks });
+            Assert.Equal(1000.0, await ResolutionP90());
+
+            // ... until the ticket changes: reopened and resolved again an hour later (Tuesday 13:00 GMT) it is measured again.
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET resolved_at_ms = @at WHERE id = 91001", new { at = Ms("2026-10-27T13:00:00") });
+            Assert.Equal(780.0, await ResolutionP90());
+            Assert.Equal(TimeSpan.FromMinutes(780).Ticks, await fixture.QueryScalarAsync<long>(
+                "SELECT business_ticks FROM sp_report_business_times WHERE ticket_id = 91001 AND measure = 'resolution'"));
+
+            // A priority change counts too: 91002 (normal, 30 business minutes) made critical runs 24/7 (30 real minutes as well,
+            // so the row is rewritten with the same value but the new priority).
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET priority = 0 WHERE id = 91002");
+            await ResolutionP90();
+            Assert.Equal(0L, await fixture.QueryScalarAsync<long>("SELECT priority FROM sp_report_business_times WHERE ticket_id = 91002 AND measure = 'first-response'"));
+        }
+        finally
+        {
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET resolved_at_ms = @at WHERE id = 91001", new { at = Ms("2026-10-27T12:00:00") });
+            await fixture.QueryScalarAsync<long>("UPDATE sp_tickets SET priority = 2 WHERE id = 91002");
+        }
+
+        Assert.Equal(720.0, await ResolutionP90());
+
+        // A calendar change (a holiday added) changes the fingerprint the rows were computed under.
+        var contract = SupportPlatform.Accounts.Contracts.ContractTerms.Reference("Europe/London");
+        var withHoliday = contract with { Calendar = contract.Calendar with { Holidays = [new SupportPlatform.Sla.Contracts.Holiday(new DateOnly(2026, 10, 26), "Closed")] } };
+        Assert.Equal(new Domain.BusinessTimes(contract).Key, new Domain.BusinessTimes(SupportPlatform.Accounts.Contracts.ContractTerms.Reference("Europe/London")).Key);
+        Assert.NotEqual(new Domain.BusinessTimes(contract).Key, new Domain.BusinessTimes(withHoliday).Key);
     }
 
     [Fact]

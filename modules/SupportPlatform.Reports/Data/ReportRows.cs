@@ -15,6 +15,12 @@ internal sealed class TicketRow
     public long? First_Response_At_Ms { get; set; }
     public long? Resolved_At_Ms { get; set; }
     public int Breached { get; set; }
+
+    /// <summary>The first response's business time kept in <c>sp_report_business_times</c> (ticks), when still valid.</summary>
+    public long? Kept_First_Response { get; set; }
+
+    /// <summary>The resolution's business time kept in <c>sp_report_business_times</c> (ticks), when still valid.</summary>
+    public long? Kept_Resolution { get; set; }
 }
 
 internal sealed class BreachRow
@@ -63,11 +69,11 @@ internal sealed class WindowRow
     public long Ends_At_Ms { get; set; }
 }
 
-internal sealed class EmailCountRow
+internal sealed class MailRow
 {
-    public long Received { get; set; }
+    public long Received_At_Ms { get; set; }
 
-    public long New_Tickets { get; set; }
+    public long New_Ticket { get; set; }
 
     public long Answered { get; set; }
 }

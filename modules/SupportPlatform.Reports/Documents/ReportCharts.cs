@@ -68,20 +68,40 @@ internal static class ReportCharts
         return new ReportChart("chart-times", "Median response and resolution times against the SLA targets", plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png));
     }
 
-    private static ReportChart Uptime(AccountReport report)
+    private static ReportChart Uptime(AccountReport report) =>
+        new("chart-uptime", "Uptime of each monitored system against its target", UptimePlot(report.Uptime).GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png));
+
+    /// <summary>
+    /// One bar per system and, across each bar, a dashed marker at that system's own target (its monitoring rules', else
+    /// the account's, else 99.9%): systems can have different targets, so one line for all would misstate some. Markers of
+    /// the same target share a colour and one legend entry ("target 99.9%").
+    /// </summary>
+    internal static ScottPlot.Plot UptimePlot(IReadOnlyList<UptimeLine> rows)
     {
         var plot = new ScottPlot.Plot();
-        var rows = report.Uptime;
         plot.Add.Bars(rows.Select((u, i) => new ScottPlot.Bar { Position = i + 1, Value = u.UptimePercent ?? 0, FillColor = u.MeetsTarget ? ScottPlot.Colors.SeaGreen : ScottPlot.Colors.Crimson }).ToArray());
-        var target = plot.Add.HorizontalLine(rows[0].TargetPercent);
-        target.LegendText = "target";
-        target.LinePattern = ScottPlot.LinePattern.Dashed;
+        var targets = rows.Select(u => u.TargetPercent).Distinct().Order().ToList();
+        ScottPlot.Color[] palette = [ScottPlot.Colors.Black, ScottPlot.Colors.RoyalBlue, ScottPlot.Colors.DarkOrange, ScottPlot.Colors.Purple, ScottPlot.Colors.Teal];
+        var named = new HashSet<double>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var target = rows[i].TargetPercent;
+            var marker = plot.Add.Line(i + 1 - 0.45, target, i + 1 + 0.45, target);
+            marker.LinePattern = ScottPlot.LinePattern.Dashed;
+            marker.LineWidth = 3;
+            marker.Color = palette[targets.IndexOf(target) % palette.Length];
+            if (named.Add(target))
+            {
+                marker.LegendText = "target " + ReportBuilder.Pct(target, 3);
+            }
+        }
+
         plot.Axes.Bottom.SetTicks([.. rows.Select((_, i) => i + 1.0)], [.. rows.Select(u => u.Name)]);
-        var lowest = Math.Min(rows.Min(u => u.UptimePercent ?? 100), rows[0].TargetPercent);
+        var lowest = Math.Min(rows.Min(u => u.UptimePercent ?? 100), targets[0]);
         plot.Axes.SetLimitsY(Math.Max(0, Math.Floor(lowest - 1)), 100.2);
-        plot.Title("Uptime (%) against target");
+        plot.Title("Uptime (%) against each system's target");
         plot.ShowLegend();
-        return new ReportChart("chart-uptime", "Uptime of each monitored system against the target", plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png));
+        return plot;
     }
 
     private static ReportChart Phone(AccountReport report)

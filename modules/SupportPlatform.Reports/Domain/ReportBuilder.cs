@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
@@ -45,6 +46,20 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
             "Tickets opened rose in each of the last 3 months (monthly reports): look for a common cause, such as ageing hardware or a recurring user need."),
     ];
 
+    /// <summary>
+    /// Spans of a report's build, one per phase ("report tickets", "report alerts", ...), for tracing and for the
+    /// benchmark's breakdown of where the time goes.
+    /// </summary>
+    internal static readonly ActivitySource Activities = new("SupportPlatform.Reports");
+
+    private static Activity? Phase(string name) => Activities.StartActivity("report " + name);
+
+    private static Activity? Next(Activity? previous, string name)
+    {
+        previous?.Dispose();
+        return Phase(name);
+    }
+
     public async Task<AccountView> AccountAsync(string accountId)
     {
         if (!AccountKeys.IsValidId(accountId))
@@ -70,17 +85,27 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var f = period.From.ToUnixTimeMilliseconds();
         var t = period.To.ToUnixTimeMilliseconds();
         await using var connection = await database.OpenConnectionAsync(ct);
+        var times = new BusinessTimes(account.Contract);
 
-        // One read for both sets: most tickets resolved in a period were also opened in it.
+        // One read for both sets (most tickets resolved in a period were also opened in it), only the columns the figures
+        // use, with the business times kept for them if nothing they depend on changed since (see BusinessTimes).
+        var phase = Phase("tickets");
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            SELECT t.id, t.channel, t.priority, t.created_at_ms, t.first_response_at_ms, t.resolved_at_ms, t.breached,
+                fr.business_ticks AS kept_first_response, rs.business_ticks AS kept_resolution
+            FROM sp_tickets t
+            LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
+                AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
+            LEFT JOIN sp_report_business_times rs ON rs.ticket_id = t.id AND rs.measure = 'resolution' AND rs.calendar = @calendar
+                AND rs.priority = t.priority AND rs.from_ms = t.created_at_ms AND rs.to_ms = t.resolved_at_ms
+            WHERE t.account_id = @a AND ((t.created_at_ms >= @f AND t.created_at_ms < @t) OR (t.resolved_at_ms >= @f AND t.resolved_at_ms < @t))
+            """, new { a = account.Id, f, t, calendar = times.Key }, cancellationToken: ct))).ToList();
         var opened = tickets.Where(x => x.Created_At_Ms >= f && x.Created_At_Ms < t).ToList();
         var resolved = tickets.Where(x => x.Resolved_At_Ms >= f && x.Resolved_At_Ms < t).ToList();
         var breaches = await BreachesAsync(connection, account.Id, f, t, ct);
-        var email = await EmailAsync(connection, account.Id, f, t, ct);
+        var mail = await MailAsync(connection, account.Id, f, t, ct);
+        var email = EmailOf(mail, f, t);
 
         var channels = Enum.GetNames<TicketChannel>().Select(Kebab)
             .Select(c => new ChannelActivity(c, opened.Count(x => x.Channel == c), resolved.Count(x => x.Channel == c)))
@@ -89,19 +114,14 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 .Select(c => new ChannelActivity(c, opened.Count(x => x.Channel == c), resolved.Count(x => x.Channel == c))))
             .ToList();
 
-        TimeSpan Business(TicketRow row, long endMs)
-        {
-            var terms = policy.For((Priority)row.Priority);
-            var on = terms.RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar;
-            return on.BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(row.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(endMs));
-        }
-
         // Business time of each ticket is pure calendar arithmetic (the compiled calendar is thread-safe): spread over the
         // cores for large periods.
+        phase = Next(phase, "business-times");
         var firstResponses = opened.Where(x => x.First_Response_At_Ms is not null).AsParallel().WithCancellation(ct)
-            .Select(x => (x.Priority, Time: Business(x, x.First_Response_At_Ms!.Value))).ToList();
+            .Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.FirstResponse, x.First_Response_At_Ms!.Value, x.Kept_First_Response))).ToList();
         var firstResponseStats = DurationStats.Of(firstResponses.Select(x => x.Time).ToList());
-        var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: Business(x, x.Resolved_At_Ms!.Value))).ToList();
+        var resolutions = resolved.AsParallel().WithCancellation(ct).Select(x => (x.Priority, Time: times.Measure(x, BusinessTimes.Resolution, x.Resolved_At_Ms!.Value, x.Kept_Resolution))).ToList();
+        phase = Next(phase, "figures");
         var compliance = Enum.GetValues<Priority>().Select(p =>
         {
             var ofPriority = opened.Where(x => x.Priority == (int)p).ToList();
@@ -119,18 +139,23 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         }).ToList();
 
         // Maintenance windows from a year back: the monthly trend covers up to 12 months ending with this one.
+        phase = Next(phase, "monitoring");
         var monitor = await MonitorDataAsync(connection, account.Id, period.From.AddYears(-1).ToUnixTimeMilliseconds(), t, ct);
         var uptime = Uptime(monitor, [(period.From, period.To)]);
+        phase = Next(phase, "phone-and-work");
         var phone = await PhoneAsync(connection, account, period, ct);
         var work = await additionalWork.GetAsync(account.Id, period.From, period.To, ct);
+        phase = Next(phase, "alerts");
         var alerts = (await connection.QueryAsync<AlertCountRow>(new CommandDefinition(
             """
             SELECT a.system_id, s.name, a.host_name, a.check_name, a.category, COUNT(*) AS alerts
             FROM sp_monitor_alerts a JOIN sp_monitor_systems s ON s.id = a.system_id
             WHERE s.account_id = @a AND a.occurred_at_ms >= @f AND a.occurred_at_ms < @t AND a.state <> 'ok'
             GROUP BY a.system_id, s.name, a.host_name, a.check_name, a.category
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            HAVING COUNT(*) >= @threshold
+            """, new { a = account.Id, f, t, threshold = RecurringAlertThreshold }, cancellationToken: ct))).ToList();
 
+        phase = Next(phase, "weeks-and-trends");
         var weeks = period.Kind == ReportKind.Monthly
             ? period.WeeksInside().Select(w =>
             {
@@ -140,11 +165,20 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                     $"{w.First.ToString("MM-dd", CultureInfo.InvariantCulture)} to {w.Last.ToString("MM-dd", CultureInfo.InvariantCulture)}",
                     opened.Count(x => x.Created_At_Ms >= wf && x.Created_At_Ms < wt),
                     resolved.Count(x => x.Resolved_At_Ms >= wf && x.Resolved_At_Ms < wt),
-                    breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt));
+                    breaches.Count(b => b.RecordedAt.ToUnixTimeMilliseconds() >= wf && b.RecordedAt.ToUnixTimeMilliseconds() < wt),
+                    EmailOf(mail, wf, wt));
             }).ToList()
             : [];
-        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, (opened, resolved.Count, firstResponseStats), ct) : [];
+        var trends = period.Kind == ReportKind.Monthly ? await TrendsAsync(connection, account, period, monitor, times, (opened, resolved.Count, firstResponseStats, email), ct) : [];
 
+        phase = Next(phase, "keep-business-times");
+        // Keep what was measured for a period that is over (and its trend's months, all before it).
+        if (t <= clock.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            await times.SaveAsync(connection, database.Provider, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        }
+
+        phase = Next(phase, "insights");
         var insights = new List<Insight>();
         var recurring = alerts.Where(a => a.Alerts >= RecurringAlertThreshold)
             .OrderByDescending(a => a.Alerts).ThenBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Check_Name, StringComparer.Ordinal).ToList();
@@ -215,8 +249,10 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 Numbers([.. trends.TakeLast(4).Select(m => (m.Month, m.Opened.ToString(CultureInfo.InvariantCulture)))])));
         }
 
+        phase = Next(phase, "next-steps");
         var steps = await store.NextStepsAsync(account.Id, openOnly: true, ct);
         var previous = period.Previous();
+        phase?.Dispose();
         return new AccountReport(
             account.Id,
             account.Name,
@@ -306,28 +342,33 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
     }
 
     /// <summary>
-    /// Mail received in [f, t) that the email module turned into a new ticket or a comment on one, and of those the ones
-    /// answered: their ticket has a public comment by staff at or after the mail's arrival. Comments are matched in the
-    /// read model's event JSON (<c>"visibility":"public"</c>, as the tickets module writes it), so one query counts
-    /// both on either back-end.
+    /// Mail received in [f, t) that the email module turned into a new ticket or a comment on one, each with whether it
+    /// was answered: its ticket has a public comment by staff at or after the mail's arrival. Comments are matched in the
+    /// read model's event JSON (<c>"visibility":"public"</c>, as the tickets module writes it), so one query serves both
+    /// back-ends. One row per mail (an account gets a few hundred a month), so the weeks of a month and the months of a
+    /// trend are counted from one read.
     /// </summary>
-    private static async Task<EmailActivity> EmailAsync(System.Data.Common.DbConnection connection, string accountId, long f, long t, CancellationToken ct)
-    {
-        var row = await connection.QuerySingleAsync<EmailCountRow>(new CommandDefinition(
+    private static async Task<List<MailRow>> MailAsync(System.Data.Common.DbConnection connection, string accountId, long f, long t, CancellationToken ct) =>
+        [.. await connection.QueryAsync<MailRow>(new CommandDefinition(
             """
-            SELECT COUNT(*) AS received,
-                CAST(COALESCE(SUM(CASE WHEN m.disposition = 'ticket-created' THEN 1 ELSE 0 END), 0) AS bigint) AS new_tickets,
-                CAST(COALESCE(SUM(CASE WHEN EXISTS (
+            SELECT m.received_at_ms,
+                CAST(CASE WHEN m.disposition = 'ticket-created' THEN 1 ELSE 0 END AS bigint) AS new_ticket,
+                CAST(CASE WHEN EXISTS (
                     SELECT 1 FROM sp_ticket_events e
                     WHERE e.ticket_id = m.ticket_id AND e.kind = 'comment' AND e.actor_kind = 'staff' AND e.at_ms >= m.received_at_ms
-                      AND e.data LIKE '%"visibility":"public"%') THEN 1 ELSE 0 END), 0) AS bigint) AS answered
+                      AND e.data LIKE '%"visibility":"public"%') THEN 1 ELSE 0 END AS bigint) AS answered
             FROM sp_inbound_mail m
             WHERE m.account_id = @a AND m.state = 'done' AND m.disposition IN ('ticket-created', 'comment-added')
               AND m.ticket_id IS NOT NULL AND m.received_at_ms >= @f AND m.received_at_ms < @t
-            """, new { a = accountId, f, t }, cancellationToken: ct));
-        var received = (int)row.Received;
-        var answered = (int)row.Answered;
-        return new EmailActivity(received, (int)row.New_Tickets, received - (int)row.New_Tickets, answered, Percent(answered, received));
+            """, new { a = accountId, f, t }, cancellationToken: ct))];
+
+    /// <summary>The email counts of the mail received in [f, t).</summary>
+    private static EmailActivity EmailOf(IReadOnlyList<MailRow> mail, long f, long t)
+    {
+        var inside = mail.Where(m => m.Received_At_Ms >= f && m.Received_At_Ms < t).ToList();
+        var newTickets = inside.Count(m => m.New_Ticket != 0);
+        var answered = inside.Count(m => m.Answered != 0);
+        return new EmailActivity(inside.Count, newTickets, inside.Count - newTickets, answered, Percent(answered, inside.Count));
     }
 
     private static async Task<List<BreachLine>> BreachesAsync(System.Data.Common.DbConnection connection, string? accountId, long f, long t, CancellationToken ct)
@@ -541,7 +582,7 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         return result;
     }
 
-    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse) current, CancellationToken ct)
+    private static async Task<List<TrendMonth>> TrendsAsync(System.Data.Common.DbConnection connection, AccountView account, ReportPeriod period, MonitorData monitor, BusinessTimes times, (IReadOnlyList<TicketRow> Opened, int Resolved, DurationStats FirstResponse, EmailActivity Email) current, CancellationToken ct)
     {
         // The last 12 months ending with this one; months before the account existed are left out, but at least 6 are shown.
         var months = Enumerable.Range(0, 12).Select(i => period.FirstDay.PlusMonths(i - 11)).Select(d => ReportPeriod.Month(d.Year, d.Month, account.TimeZone)).ToList();
@@ -556,27 +597,30 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
         var t = months[^1].From.ToUnixTimeMilliseconds();
         var tickets = (await connection.QueryAsync<TicketRow>(new CommandDefinition(
             """
-            SELECT id, account_id, channel, priority, status, subject, group_name, agent_id, created_at_ms, first_response_at_ms, resolved_at_ms, breached
-            FROM sp_tickets WHERE account_id = @a AND ((created_at_ms >= @f AND created_at_ms < @t) OR (resolved_at_ms >= @f AND resolved_at_ms < @t))
-            """, new { a = account.Id, f, t }, cancellationToken: ct))).ToList();
+            SELECT t.id, t.channel, t.priority, t.created_at_ms, t.first_response_at_ms, t.resolved_at_ms, t.breached,
+                fr.business_ticks AS kept_first_response
+            FROM sp_tickets t
+            LEFT JOIN sp_report_business_times fr ON fr.ticket_id = t.id AND fr.measure = 'first-response' AND fr.calendar = @calendar
+                AND fr.priority = t.priority AND fr.from_ms = t.created_at_ms AND fr.to_ms = t.first_response_at_ms
+            WHERE t.account_id = @a AND ((t.created_at_ms >= @f AND t.created_at_ms < @t) OR (t.resolved_at_ms >= @f AND t.resolved_at_ms < @t))
+            """, new { a = account.Id, f, t, calendar = times.Key }, cancellationToken: ct))).ToList();
+        var mail = await MailAsync(connection, account.Id, f, t, ct);
         var labels = months.Select(m => m.Label).ToArray();
         var phone = (await connection.QueryAsync<AllowancePeriodRow>(new CommandDefinition(
             "SELECT period, allowance_minutes, used_minutes, overage_minutes FROM sp_allowance_periods WHERE account_id = @a AND period >= @first AND period <= @last",
             new { a = account.Id, first = labels[0], last = labels[^1] }, cancellationToken: ct))).ToDictionary(r => r.Period, StringComparer.Ordinal);
-        var calendar = account.Contract.Calendar;
-        var policy = account.Contract.SlaPolicy;
         var result = new List<TrendMonth>();
         foreach (var m in months)
         {
             var (mf, mt) = (m.From.ToUnixTimeMilliseconds(), m.To.ToUnixTimeMilliseconds());
             var isCurrent = m.Label == period.Label;
             var opened = isCurrent ? current.Opened : tickets.Where(x => x.Created_At_Ms >= mf && x.Created_At_Ms < mt).ToList();
-            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null).Select(x =>
-                (policy.For((Priority)x.Priority).RunsAroundTheClock ? BusinessCalendar.AlwaysOpen : calendar)
-                    .BusinessTimeBetween(DateTimeOffset.FromUnixTimeMilliseconds(x.Created_At_Ms), DateTimeOffset.FromUnixTimeMilliseconds(x.First_Response_At_Ms!.Value))).ToList());
+            var first = isCurrent ? current.FirstResponse : DurationStats.Of(opened.Where(x => x.First_Response_At_Ms is not null)
+                .Select(x => times.Measure(x, BusinessTimes.FirstResponse, x.First_Response_At_Ms!.Value, x.Kept_First_Response)).ToList());
             var uptime = Uptime(monitor, [(m.From, m.To)]);
             var measured = uptime.Sum(u => u.MeasuredMinutes);
             phone.TryGetValue(m.Label, out var p);
+            var email = isCurrent ? current.Email : EmailOf(mail, mf, mt);
             result.Add(new TrendMonth(
                 m.Label,
                 opened.Count,
@@ -585,7 +629,8 @@ internal sealed class ReportBuilder(IDatabase database, IGrainFactory grains, IA
                 first.MedianMinutes,
                 p?.Used_Minutes ?? 0,
                 p?.Allowance_Minutes ?? (int)account.Contract.Phone.MonthlyAllowance.TotalMinutes,
-                measured > 0 ? Math.Round(100 * (measured - uptime.Sum(u => u.DownMinutes)) / measured, 4) : null));
+                measured > 0 ? Math.Round(100 * (measured - uptime.Sum(u => u.DownMinutes)) / measured, 4) : null,
+                email));
         }
 
         return result;

@@ -48,9 +48,10 @@ internal sealed record InsightNumber(string Name, string Value);
 /// <summary>A rule as listed in the report: its code, when it fires, and what it recommends.</summary>
 internal sealed record InsightRule(string Code, string Name, string Explanation);
 
-internal sealed record WeekSlice(string Week, string Dates, int Opened, int Resolved, int Breaches);
+/// <summary>A week of a monthly report, cut at the month's boundaries: its tickets, breaches and mail (as <see cref="EmailActivity"/>).</summary>
+internal sealed record WeekSlice(string Week, string Dates, int Opened, int Resolved, int Breaches, EmailActivity Email);
 
-internal sealed record TrendMonth(string Month, int Opened, int Resolved, double? CompliancePercent, double? MedianFirstResponseMinutes, int PhoneUsedMinutes, int PhoneAllowanceMinutes, double? UptimePercent);
+internal sealed record TrendMonth(string Month, int Opened, int Resolved, double? CompliancePercent, double? MedianFirstResponseMinutes, int PhoneUsedMinutes, int PhoneAllowanceMinutes, double? UptimePercent, EmailActivity Email);
 
 internal sealed record NextStep(string Id, string Text, string Status, string? AgreedIn, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? DoneAt);
 
