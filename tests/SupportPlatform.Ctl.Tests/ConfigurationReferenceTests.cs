@@ -37,6 +37,8 @@ public sealed class ConfigurationReferenceTests
     private static readonly Dictionary<string, string> NotHostSettings = new(StringComparer.Ordinal)
     {
         ["SupportPlatform.Email.Outbox.SmtpOptions"] = "the Smtp member of EmailOptions: listed under SupportPlatform:Email:Smtp",
+        ["SupportPlatform.Email.Outbox.SmtpOAuth2Options"] = "the OAuth2 member of SmtpOptions: listed under SupportPlatform:Email:Smtp:OAuth2",
+        ["SupportPlatform.Sdk.Mail.OAuth2ClientSettings"] = "an SDK type callers fill from their own settings (the IMAP plugin's mailbox oauth2, the email module's Smtp:OAuth2)",
         ["SupportPlatform.Identity.BootstrapAdminSettings"] = "part of IdentitySettings (SupportPlatform:Identity:BootstrapAdmin), read by its parser",
         ["SupportPlatform.Identity.OidcSettings"] = "part of IdentitySettings (SupportPlatform:Identity:Oidc), read by its parser",
         ["SupportPlatform.Reports.Data.ReportSettings"] = "an account's report schedule, kept in the database",

@@ -36,11 +36,56 @@ public static class LocalSystem
         }
     }
 
-    /// <summary>A loopback TCP port that was free a moment ago.</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback TCP port that was free a moment ago, below the kernel's ephemeral range. A port the kernel picks (port
+    /// 0) comes from that range (32768-60999 here), from which every outgoing connection also takes its local port; with
+    /// many tests connecting to PostgreSQL and to each other, such a port was taken by a client socket before the server
+    /// bound it ("address already in use", seen in the suite). Ports below the range are never given to client sockets.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
+        var ceiling = Math.Min(EphemeralStart(), 32_000);
+        for (var i = 0; ceiling > 12_000 && i < 500; i++)
+        {
+            var port = Random.Shared.Next(10_000, ceiling);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The first port of the kernel's ephemeral range (Linux), or 32768.</summary>
+    private static int EphemeralStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768;
+        }
     }
 }
