@@ -440,6 +440,7 @@ internal sealed partial class InboundProcessor(
         // notice here goes to the team address only; triage and bounces go to their subscribers and the team address.
         var team = email.TeamAddress is { Length: > 0 } address ? [address] : Array.Empty<string>();
         var text = Truncate(mail.Body.NewText, 4000);
+        var mailPage = email.PublicUrl is { Length: > 0 } url ? $"{url.TrimEnd('/')}/console/mail" : "/console/mail";
         StaffNotification? notice = outcome.Disposition switch
         {
             "ticket-created" when team.Length > 0 => new StaffNotification($"mail/{row.Id}/team", NotificationEventType.NewTicket,
@@ -448,15 +449,15 @@ internal sealed partial class InboundProcessor(
                 $"[#{outcome.TicketId}] Reply by mail from {sender}: {mail.Subject}", text) { Mailboxes = team, TicketId = outcome.TicketId },
             "triaged" => new StaffNotification($"mail/{row.Id}/triage", NotificationEventType.MailTriage,
                 $"Mail from {sender ?? "an unknown sender"} waits in triage: {mail.Subject}",
-                $"{outcome.Reason ?? "No account matched the sender."} Assign it to an account (POST /api/mail/triage/{row.Id}/assign) to open the ticket.\n\n{text}")
+                $"{outcome.Reason ?? "No account matched the sender."} Choose its account on the console's mail page to open the ticket.\n\n{text}")
             {
-                IncludeSubscribers = true, Mailboxes = team,
+                IncludeSubscribers = true, Mailboxes = team, Link = mailPage,
             },
             _ when mail.Bounce is { Count: > 0 } bounced => new StaffNotification($"mail/{row.Id}/bounce", NotificationEventType.MailBounce,
                 $"Mail bounced: {string.Join(", ", bounced.Select(b => b.Address))}",
-                $"{string.Join("\n", bounced.Select(b => $"{b.Address}: {b.Status ?? "failed"} {b.Diagnostic}".TrimEnd()))}\nThe address is marked as bouncing (GET /api/mail/addresses?bounced=true).")
+                $"{string.Join("\n", bounced.Select(b => $"{b.Address}: {b.Status ?? "failed"} {b.Diagnostic}".TrimEnd()))}\nThe address is marked as bouncing (listed on the console's mail page).")
             {
-                IncludeSubscribers = true, Mailboxes = team,
+                IncludeSubscribers = true, Mailboxes = team, Link = mailPage,
             },
             _ => null,
         };
