@@ -161,12 +161,13 @@ internal sealed class NotificationDispatcher(
         await using (var connection = await database.OpenConnectionAsync(cancellationToken))
         {
             notification = await connection.QuerySingleAsync<NotificationRow>(new CommandDefinition(
-                "SELECT event_type AS EventType, ticket_id AS TicketId, subject AS Subject, body AS Body, link AS Link, urgent AS Urgent FROM sp_notifications WHERE id = @id",
+                "SELECT event_key AS EventKey, event_type AS EventType, ticket_id AS TicketId, subject AS Subject, body AS Body, link AS Link, urgent AS Urgent FROM sp_notifications WHERE id = @id",
                 new { id = row.NotificationId }, cancellationToken: cancellationToken));
             profile = await preferences.ProfileAsync(connection, null, row.UserId, cancellationToken);
         }
 
-        var user = users.FirstOrDefault() is { } directory ? await directory.FindAsync(row.UserId, cancellationToken) : null;
+        var mailbox = row.UserId.StartsWith(Notifier.MailboxPrefix, StringComparison.Ordinal);
+        var user = !mailbox && users.FirstOrDefault() is { } directory ? await directory.FindAsync(row.UserId, cancellationToken) : null;
         if (user is { Active: false })
         {
             return Outcome.Fail($"user '{row.UserId}' is deactivated");
@@ -196,7 +197,7 @@ internal sealed class NotificationDispatcher(
                     return Outcome.Fail("no mail outbox is installed");
                 }
 
-                var address = row.UserId.StartsWith(Notifier.MailboxPrefix, StringComparison.Ordinal) ? row.UserId[Notifier.MailboxPrefix.Length..]
+                var address = mailbox ? row.UserId[Notifier.MailboxPrefix.Length..]
                     : user?.Email ?? (await contacts.FindContactAsync(row.UserId, cancellationToken))?.Email;
                 if (address is null)
                 {
@@ -252,12 +253,13 @@ internal sealed class NotificationDispatcher(
     }
 
     /// <summary>
-    /// How to acknowledge an escalation, said the way the channel can: a reply code by SMS, the link by email or chat.
+    /// How to acknowledge an escalation policy's step (event key <c>escalations/...</c>; a ticket escalated to a group by
+    /// hand has nothing to acknowledge), said the way the channel can: a reply code by SMS, the link by email or chat.
     /// A voice call says nothing here: the telephony plugin asks for a key press itself (Twilio: "Press 1 to
     /// acknowledge"), and a call that read "reply ACK" or "use the link" would tell the listener something they cannot do.
     /// </summary>
     private static string AckHint(NotificationChannel channel, NotificationRow notification) =>
-        notification.EventType != "escalation" ? "" : channel switch
+        !notification.EventKey.StartsWith(Escalation.EscalationService.EventKeyPrefix, StringComparison.Ordinal) ? "" : channel switch
         {
             NotificationChannel.Sms when notification.TicketId is { } ticket => $" Reply ACK {ticket} to acknowledge.",
             NotificationChannel.Email or NotificationChannel.Chat => " Acknowledge it in the console or with the link to stop the escalation.",
@@ -286,6 +288,8 @@ internal sealed class NotificationDispatcher(
 
     private sealed class NotificationRow
     {
+        public string EventKey { get; set; } = "";
+
         public string EventType { get; set; } = "";
         public long? TicketId { get; set; }
         public string Subject { get; set; } = "";

@@ -36,6 +36,9 @@ internal sealed class EscalationService(
 
     private ITimeLimitedDataProtector Protector => protection.CreateProtector("SupportPlatform.Notifications.EscalationAck").ToTimeLimitedDataProtector();
 
+    /// <summary>The event key of a policy step's notification starts with this (<c>escalations/&lt;id&gt;/step/&lt;n&gt;</c>).</summary>
+    public const string EventKeyPrefix = "escalations/";
+
     public static string DeadlineId(string escalationId) => $"notifications/escalations/{escalationId}";
 
     /// <summary>Starts the matching policy for <paramref name="ticket"/> in the trigger's transaction, unless one is already running for it.</summary>
@@ -173,7 +176,7 @@ internal sealed class EscalationService(
 
             if (targets.Count > 0)
             {
-                await notifier.NotifyAsync(new StaffNotification($"escalations/{id}/step/{level}", NotificationEventType.Escalation,
+                await notifier.NotifyAsync(new StaffNotification($"{EventKeyPrefix}{id}/step/{level}", NotificationEventType.Escalation,
                     $"Escalation {level}/{steps.Count}: ticket #{row.TicketId} needs you",
                     $"Ticket #{row.TicketId} ({row.TriggerKind}) is not acknowledged.")
                 {
