@@ -43,6 +43,10 @@ public static class LocalSystem
     /// 0) comes from that range (32768-60999 here), from which every outgoing connection also takes its local port; with
     /// many tests connecting to PostgreSQL and to each other, such a port was taken by a client socket before the server
     /// bound it ("address already in use", seen in the suite). Ports below the range are never given to client sockets.
+    /// The suite runs several test assemblies at once, each in its own process, and two of them could pick the same
+    /// port between one's probe and its server's bind (seen in CI: an Orleans silo failed to bind). Each port handed out
+    /// is therefore also claimed for the life of this process by an exclusive lock on a file named after it, which the
+    /// other test processes respect; a killed process's locks go with it.
     /// </summary>
     public static int FreeLoopbackPort()
     {
@@ -52,7 +56,7 @@ public static class LocalSystem
             var port = Random.Shared.Next(10_000, ceiling);
             lock (HandedOut)
             {
-                if (!HandedOut.Add(port))
+                if (!HandedOut.Add(port) || !ClaimAcrossProcesses(port))
                 {
                     continue;
                 }
@@ -73,6 +77,31 @@ public static class LocalSystem
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static readonly List<FileStream> Claims = [];
+
+    /// <summary>
+    /// Takes an exclusive lock (flock, which .NET uses for <see cref="FileShare.None"/> on Linux) on a file named after
+    /// the port, kept open until the process ends, so that no other test process hands the same port out.
+    /// </summary>
+    private static bool ClaimAcrossProcesses(int port)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "supportplatform-test-ports");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            Claims.Add(new FileStream(Path.Combine(directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // Claimed by another test process.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false; // A file left by another user: leave that port alone.
+        }
     }
 
     /// <summary>The first port of the kernel's ephemeral range (Linux), or 32768.</summary>
