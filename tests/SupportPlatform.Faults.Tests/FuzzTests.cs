@@ -28,9 +28,14 @@ public sealed class FuzzHost : IAsyncLifetime
 
     public HttpClient Anonymous { get; private set; } = null!;
 
+    /// <summary>The syslog plugin's UDP and TCP ports (loopback).</summary>
+    public int SyslogUdpPort { get; } = PlatformFactory.FreePort();
+
+    public int SyslogTcpPort { get; } = PlatformFactory.FreePort();
+
     public async Task InitializeAsync()
     {
-        FaultPlatform.InstallPlugins(data.Path, "alertmanager", "datadog", "nagios", "twilio");
+        FaultPlatform.InstallPlugins(data.Path, "alertmanager", "datadog", "nagios", "twilio", "monitoring-syslog");
         Factory = new PlatformFactory(dataPath: data.Path, extra: new Dictionary<string, string?>
         {
             ["SupportPlatform:PublicUrl"] = FaultPlatform.PublicUrl,
@@ -40,11 +45,21 @@ public sealed class FuzzHost : IAsyncLifetime
             ["Plugins:datadog:secret"] = DatadogSecret,
             ["Plugins:nagios:token"] = NagiosToken,
             ["Plugins:email-imap:Enabled"] = "false",
+            ["Plugins:monitoring-syslog:bindAddress"] = "127.0.0.1",
+            ["Plugins:monitoring-syslog:udpPort"] = SyslogUdpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Plugins:monitoring-syslog:tcpPort"] = SyslogTcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Plugins:monitoring-syslog:maxMessageBytes"] = "1024",
+            ["Plugins:monitoring-syslog:rules:0:name"] = "fuzz-canary",
+            ["Plugins:monitoring-syslog:rules:0:pattern"] = @"^fuzz-canary from (?<address>[0-9.]+)$",
+            ["Plugins:monitoring-syslog:rules:0:threshold"] = "3",
+            ["Plugins:monitoring-syslog:rules:0:windowSeconds"] = "600",
         });
         Staff = await Factory.CreateStaffClientAsync("senior", "fuzzer", "Fuzz Senior");
         Anonymous = Factory.CreateClient();
         await FaultPlatform.DefineAsync(Staff);
         await FaultPlatform.SetAgentOnDutyAsync(Staff, "fuzzer");
+        // Syslog lines without a host name belong to their sender, this machine's loopback address.
+        (await Staff.PutAsJsonAsync("/api/monitoring/systems/syslog-loopback", new { accountId = FaultPlatform.Account, name = "Syslog sender", hostNames = new[] { "127.0.0.1" } })).EnsureSuccessStatusCode();
     }
 
     public async Task DisposeAsync()
@@ -186,6 +201,62 @@ public sealed class FuzzTests(FuzzHost host) : IClassFixture<FuzzHost>
             Assert.False(report.Manifest is { EntryAssembly: { } entry } && report.Status == PluginStatus.Loaded && !Path.GetFullPath(Path.Combine(plugin, entry)).StartsWith(plugin, StringComparison.Ordinal));
             return Task.CompletedTask;
         }, 300);
+    }
+
+    [Fact]
+    public async Task Syslog_AnyDatagramOrTcpStream_IsHandledAndTheReceiverKeepsWorking()
+    {
+        // Each input as one UDP datagram and as the whole content of one TCP connection (so the framing is fuzzed
+        // too: octet counts, lines, cut frames). Nothing answers a syslog sender, so what is checked is that nothing
+        // stops: the listeners still take messages afterwards, a rule still fires on them, and the plugin is healthy.
+        using var udp = new System.Net.Sockets.UdpClient();
+        udp.Connect(IPAddress.Loopback, host.SyslogUdpPort);
+        await RunAsync("syslog", async input =>
+        {
+            if (input.Length is > 0 and <= 8192)
+            {
+                await udp.SendAsync(input);
+            }
+
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, host.SyslogTcpPort);
+            try
+            {
+                await tcp.GetStream().WriteAsync(input);
+            }
+            catch (IOException)
+            {
+                // The receiver may close a connection whose octet count is malformed, as documented.
+            }
+        }, 150);
+
+        // Three canary lines over UDP and three over one TCP connection, from two addresses: each burst reaches the
+        // rule's threshold, so two security alerts are raised on the loopback sender's system.
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await udp.SendAsync(Encoding.UTF8.GetBytes("<38>1 - - canary - - - fuzz-canary from 192.0.2.11"));
+        }
+
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, host.SyslogTcpPort);
+            var line = "<38>1 - - canary - - - fuzz-canary from 192.0.2.12";
+            var frames = string.Concat(Enumerable.Repeat($"{Encoding.UTF8.GetByteCount(line)} {line}", 3));
+            await tcp.GetStream().WriteAsync(Encoding.UTF8.GetBytes(frames));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonNode system = new JsonObject();
+        bool Raised(string address) => system["checks"]?.AsArray().Any(c => (string?)c!["name"] == "fuzz-canary " + address && (string?)c["state"] == "critical") == true;
+        while (DateTime.UtcNow < deadline && !(Raised("192.0.2.11") && Raised("192.0.2.12")))
+        {
+            await Task.Delay(200);
+            system = JsonNode.Parse(await host.Staff.GetStringAsync("/api/monitoring/systems/syslog-loopback"))!;
+        }
+
+        Assert.True(Raised("192.0.2.11") && Raised("192.0.2.12"), "after the fuzz pass the canary bursts over UDP and TCP raise their alerts: " + system.ToJsonString());
+        var health = await host.Anonymous.GetStringAsync("/health/ready");
+        Assert.Contains("Listening on", health, StringComparison.Ordinal);
     }
 
     [Theory]
