@@ -265,6 +265,50 @@ public sealed class NagiosTests(NagiosFixture fixture) : IClassFixture<NagiosFix
     }
 
     /// <summary>
+    /// Nagios without retention starts its problem ids again at 1 after a restart, so a new problem can carry the id of
+    /// an old one. The same problem id is one alert only together with its state and time: a new problem with a reused
+    /// id opens its own incident and ticket, while a resent notification of the same problem stays a duplicate.
+    /// </summary>
+    [Fact]
+    public async Task ProblemIdReusedAfterNagiosRestart_IsANewProblem_ResendIsStillADuplicate()
+    {
+        (await staff.PutAsJsonAsync("/api/accounts/nag-restart", new { name = "Nagios Restart", timeZone = "Europe/London" })).EnsureSuccessStatusCode();
+        (await staff.PutAsJsonAsync("/api/monitoring/systems/nag-mail", new { accountId = "nag-restart", hostNames = new[] { "nagmail01" } })).EnsureSuccessStatusCode();
+        using var hooks = new HttpClient { BaseAddress = fixture.Host.BaseAddress };
+        hooks.DefaultRequestHeaders.Authorization = new("Bearer", NagiosFixture.Token);
+        var start = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds();
+        async Task<string> Notify(string type, string state, long at, string problemId, string lastProblemId)
+        {
+            var form = new Dictionary<string, string>
+            {
+                ["type"] = type, ["host"] = "nagmail01", ["service"] = "SMTP", ["state"] = state, ["output"] = $"SMTP {state}",
+                ["time"] = at.ToString(System.Globalization.CultureInfo.InvariantCulture), ["problemId"] = problemId, ["lastProblemId"] = lastProblemId,
+            };
+            using var response = await hooks.PostAsync("/hooks/nagios/", new FormUrlEncodedContent(form));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            return text;
+        }
+
+        // Problem 7 before the restart, and its recovery (a service recovery's $SERVICEPROBLEMID$ is 0).
+        Assert.Equal("accepted", await Notify("PROBLEM", "CRITICAL", start, "7", "3"));
+        var first = await WaitAsync("/api/monitoring/systems/nag-mail", s => s["openIncident"]?["ticketId"] is not null);
+        var firstTicket = (long)first["openIncident"]!["ticketId"]!;
+        Assert.Equal("accepted", await Notify("RECOVERY", "OK", start + 600, "0", "7"));
+        await WaitAsync($"/api/tickets/{firstTicket}", t => (string)t["status"]! == "resolved");
+
+        // After the restart Nagios hands out 7 again, for a new problem an hour later: a new incident, a new ticket.
+        Assert.Equal("accepted", await Notify("PROBLEM", "CRITICAL", start + 3600, "7", "0"));
+        var second = await WaitAsync("/api/monitoring/systems/nag-mail", s => s["openIncident"]?["ticketId"] is { } id && (long)id != firstTicket);
+        Assert.Equal("nag-mail#2", (string)second["openIncident"]!["id"]!);
+
+        // The command's retry of that same notification is recognised, whatever the id's history.
+        Assert.Equal("duplicate", await Notify("PROBLEM", "CRITICAL", start + 3600, "7", "0"));
+        Assert.Equal(2, (await staff.GetFromJsonAsync<JsonNode>("/api/monitoring/incidents?systemId=nag-mail"))!.AsArray().Count);
+        Assert.Equal(2, (int)(await staff.GetFromJsonAsync<JsonNode>("/api/tickets?accountId=nag-restart&channel=monitoring"))!["total"]!);
+    }
+
+    /// <summary>
     /// A problem Nagios knows but never notified (notifications off, or raised while the platform was down) is read from
     /// status.dat: it opens the incident as its notification would; reading the file again changes nothing, and the
     /// notification, when it comes, joins the same incident (same problem id): one ticket.
