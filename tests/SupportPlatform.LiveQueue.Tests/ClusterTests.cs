@@ -63,6 +63,79 @@ public sealed class ClusterTests
         await restB.Send($"/api/tickets/{viaA}/comments", new { body = "Answered from node B." });
         var onPage = await onA.NextTicketChange(c => LiveClient.TicketId(c) == viaA);
         Assert.Equal("replied", onPage.GetProperty("kind").GetString());
+
+        // The monitoring dashboards' push spans nodes too: an alert taken in by node A reaches, on node B, the staff
+        // and the system's own account, and never a client of another account connected to the same node.
+        using var admin = a.Users.WithToken(await a.Users.AdminTokenAsync());
+        await admin.EnsureAccount("rival");
+        (await admin.PutAsJsonAsync("/api/monitoring/systems/acme-web", new { accountId = "acme", hostNames = new[] { "web1.acme.example" } })).EnsureSuccessStatusCode();
+        var staffOnB = await DashboardListener.ConnectAsync(b.BaseAddress, bob);
+        var acmeOnB = await DashboardListener.ConnectAsync(b.BaseAddress, await a.Users.ClientUserTokenAsync("acme", "carol-acme", "Carol Client"));
+        var rivalOnB = await DashboardListener.ConnectAsync(b.BaseAddress, await a.Users.ClientUserTokenAsync("rival", "dave-rival", "Dave Rival"));
+        await using (staffOnB)
+        await using (acmeOnB)
+        await using (rivalOnB)
+        {
+            // The server joins a connection to its groups just after the handshake that ends StartAsync.
+            await Task.Delay(500);
+            var alert = new { source = "api", system = "web1.acme.example", check = "ping", state = "critical", category = "availability", dedupKey = "cluster-push-1", occurredAt = DateTimeOffset.UtcNow, summary = "PING CRITICAL" };
+            (await restA.PostAsJsonAsync("/api/monitoring/alerts", new[] { alert })).EnsureSuccessStatusCode();
+            foreach (var listener in new[] { staffOnB, acmeOnB })
+            {
+                var change = await listener.NextAsync(c => c.GetProperty("systemId").GetString() == "acme-web");
+                Assert.Equal("acme", change.GetProperty("accountId").GetString());
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Empty(rivalOnB.Received);
+        }
+    }
+
+    /// <summary>A SignalR client of <c>/hubs/monitoring</c> on real sockets, recording each system of every <c>systemsChanged</c>.</summary>
+    private sealed class DashboardListener : IAsyncDisposable
+    {
+        private readonly HubConnection connection;
+        private readonly System.Threading.Channels.Channel<JsonElement> changes = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+
+        private DashboardListener(HubConnection connection)
+        {
+            this.connection = connection;
+            connection.On<JsonElement>("systemsChanged", batch =>
+            {
+                foreach (var change in batch.EnumerateArray())
+                {
+                    Received.Add(change.Clone());
+                    changes.Writer.TryWrite(change.Clone());
+                }
+            });
+        }
+
+        public System.Collections.Concurrent.ConcurrentBag<JsonElement> Received { get; } = [];
+
+        public static async Task<DashboardListener> ConnectAsync(Uri baseAddress, string token)
+        {
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(baseAddress, "/hubs/monitoring"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+                .Build();
+            var listener = new DashboardListener(connection);
+            await connection.StartAsync();
+            return listener;
+        }
+
+        public async Task<JsonElement> NextAsync(Func<JsonElement, bool> match)
+        {
+            using var timeout = new CancellationTokenSource(LiveClient.Wait);
+            while (true)
+            {
+                var change = await changes.Reader.ReadAsync(timeout.Token);
+                if (match(change))
+                {
+                    return change;
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
     private static string Names(JsonElement presence) =>
