@@ -55,6 +55,24 @@ public abstract class ArticleApiTests(KnowledgeFixture fx)
     }
 
     [Fact]
+    public async Task Search_Typo_CorrectedFromTheVocabulary_WhichFollowsEdits()
+    {
+        // A made-up word only this article uses: a typo of it is corrected to it and the article is found.
+        var word = "quokka" + new string(Guid.NewGuid().ToString("N").Where(char.IsLetter).Take(4).ToArray()).PadRight(4, 'x') + "relay";
+        var typo = word[..^2] + word[^1] + word[^2];
+        var id = (await fx.Dave.Post("/api/kb/articles", new { title = "Restart the " + word, body = "Power-cycle the unit." }).Ok(201)).Id();
+        var found = await fx.Dave.GetOk($"/api/kb/search?q={typo}");
+        Assert.Equal([id], Ids(found, "items"));
+        Assert.Equal((true, word), ((bool)found["fuzzy"]!, found.Str("corrected")));
+
+        // Edited away: the word leaves the vocabulary, so the typo is no longer corrected to it.
+        await fx.Dave.PutAsJsonAsyncOk($"/api/kb/articles/{id}", new { title = "Restart the unit", expectedVersion = 1 });
+        var after = await fx.Dave.GetOk($"/api/kb/search?q={typo}");
+        Assert.Empty(after["items"]!.AsArray());
+        Assert.Null(after["corrected"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Article_AuthorReviewsOwnArticle_Conflict()
     {
         var id = (await fx.Alice.Post("/api/kb/articles", new { title = "Self review", body = "Body" }).Ok(201)).Id();

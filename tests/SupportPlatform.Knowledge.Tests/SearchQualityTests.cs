@@ -112,10 +112,7 @@ public abstract class SearchQualityTests(CorpusDatabase corpus)
         var result = await corpus.Search.ArticlesAsync(SearchQuery.Parse("outlok calendar", MatchMode.All), Audience.Staff, null, 5, null, default);
 
         Assert.True(result.Fuzzy);
-        if (corpus.Provider == DatabaseProvider.Sqlite)
-        {
-            Assert.Equal("outlook calendar", result.Corrected);
-        }
+        Assert.Equal("outlook calendar", result.Corrected);
     }
 
     [Fact]

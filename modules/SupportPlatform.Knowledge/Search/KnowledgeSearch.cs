@@ -23,15 +23,13 @@ internal sealed record SearchResult<T>(string Query, IReadOnlyList<T> Items, boo
 /// PostgreSQL text search (english configuration: stemming, stop words; stored weighted tsvectors in fts_* tables with
 /// GIN indexes; ts_rank with title above tags above body;
 /// ts_headline snippets) and SQLite FTS5 (porter unicode61 tokenizer; bm25 with the same column weights; snippet()).
-/// When a search finds nothing, a typo fallback runs: pg_trgm word similarity on PostgreSQL, and on SQLite each unknown
-/// word is replaced by the closest word of the articles' vocabulary (edit distance 1, or 2 for words of 5+ letters).
+/// When a search finds nothing, a typo fallback runs: each unknown word is replaced by the closest word of the articles'
+/// vocabulary (edit distance 1, or 2 for words of 5+ letters) and the search runs again, saying what it searched.
 /// </summary>
 internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
 {
     private const string Open = "\u27E6";
     private const string Close = "\u27E7";
-
-    private const string TrigramDocument = "(a.title || ' ' || a.tags || ' ' || a.body)";
 
     private const string HeadlineOptions = $"StartSel={Open}, StopSel={Close}, MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"";
 
@@ -54,28 +52,15 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
             return new SearchResult<ArticleHit>(rawText ?? "", hits, false, null);
         }
 
-        if (database.Provider == DatabaseProvider.PostgreSql)
-        {
-            var words = string.Join(' ', query.PlainWords);
-            args.Add("words", words);
-            var fuzzy = await connection.QueryAsync<HitRow>(new CommandDefinition($"""
-                SELECT a.id AS Id, a.title AS Title, a.category AS Category, a.tags AS Tags, a.visibility AS Visibility, a.state AS State,
-                       word_similarity(@words, {TrigramDocument}) AS Score, left(a.body, 240) AS Snippet
-                  FROM sp_kb_articles a
-                 WHERE @words <% {TrigramDocument} AND {filter}
-                 ORDER BY Score DESC, a.id
-                 LIMIT @limit
-                """, args, cancellationToken: cancellationToken));
-            return new SearchResult<ArticleHit>(rawText ?? "", fuzzy.Select(r => r.ToHit(escapeOnly: true)).ToList(), true, null);
-        }
-
-        var corrected = await CorrectAsync(connection, query, cancellationToken);
+        var corrected = await CorrectAsync(connection, database.Provider, query, cancellationToken);
         if (corrected is null)
         {
             return new SearchResult<ArticleHit>(rawText ?? "", [], false, null);
         }
 
-        var again = await SqliteArticlesAsync(connection, corrected, filter, args, cancellationToken);
+        var again = database.Provider == DatabaseProvider.PostgreSql
+            ? await PostgresArticlesAsync(connection, corrected, filter, args, cancellationToken)
+            : await SqliteArticlesAsync(connection, corrected, filter, args, cancellationToken);
         return new SearchResult<ArticleHit>(rawText ?? "", again, again.Count > 0, again.Count > 0 ? string.Join(' ', corrected.Words) : null);
     }
 
@@ -195,28 +180,57 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
     }
 
     /// <summary>
-    /// SQLite spelling fallback: every word not in the articles' vocabulary (fts_sp_kb_words_vocab, unstemmed) is replaced
-    /// by the most frequent vocabulary word at the smallest edit distance (at most 1; 2 for words of five letters or more).
-    /// Null when no word could be corrected.
+    /// Spelling fallback: every word not in the articles' vocabulary (unstemmed words: fts_sp_kb_words_vocab on SQLite,
+    /// sp_kb_vocabulary on PostgreSQL) is replaced by the most frequent vocabulary word at the smallest edit distance (at
+    /// most 1; 2 for words of five letters or more). Null when no word could be corrected. On PostgreSQL the candidates
+    /// are the vocabulary words sharing enough trigrams with the word (its trigram index), on SQLite every word of a
+    /// close length; the edit distance decides in both.
     /// </summary>
-    private static async Task<SearchQuery?> CorrectAsync(DbConnection connection, SearchQuery query, CancellationToken cancellationToken)
+    private static async Task<SearchQuery?> CorrectAsync(DbConnection connection, DatabaseProvider provider, SearchQuery query, CancellationToken cancellationToken)
     {
         var words = query.PlainWords.ToList();
         var changed = false;
         for (var i = 0; i < words.Count; i++)
         {
             var word = words[i];
-            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    "SELECT COUNT(*) FROM fts_sp_kb_words_vocab WHERE term = @word", new { word }, cancellationToken: cancellationToken)) > 0)
+            var allowed = word.Length >= 5 ? 2 : 1;
+            var lengths = new { word, min = word.Length - allowed, max = word.Length + allowed };
+            IEnumerable<(string Term, long Docs)> candidates;
+            if (provider == DatabaseProvider.PostgreSql)
             {
-                continue;
+                // A typo of two letters in a short word shares few trigrams with it: a lower threshold than pg_trgm's
+                // default (0.3) for this transaction only, still served by the index.
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)", transaction: transaction, cancellationToken: cancellationToken));
+                candidates = await connection.QueryAsync<(string Term, long Docs)>(new CommandDefinition("""
+                    SELECT term, docs::bigint FROM sp_kb_vocabulary WHERE term = @word
+                    UNION ALL
+                    SELECT c.term, c.docs FROM (SELECT term, docs::bigint AS docs FROM sp_kb_vocabulary
+                                                 WHERE term % @word AND length(term) BETWEEN @min AND @max
+                                                 ORDER BY similarity(term, @word) DESC, docs DESC LIMIT 100) c
+                    """, lengths, transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
+            }
+            else
+            {
+                if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "SELECT COUNT(*) FROM fts_sp_kb_words_vocab WHERE term = @word", new { word }, cancellationToken: cancellationToken)) > 0)
+                {
+                    continue;
+                }
+
+                candidates = await connection.QueryAsync<(string Term, long Docs)>(new CommandDefinition(
+                    "SELECT term, doc FROM fts_sp_kb_words_vocab WHERE length(term) BETWEEN @min AND @max", lengths, cancellationToken: cancellationToken));
             }
 
-            var allowed = word.Length >= 5 ? 2 : 1;
-            var candidates = await connection.QueryAsync<(string Term, long Docs)>(new CommandDefinition(
-                "SELECT term, doc FROM fts_sp_kb_words_vocab WHERE length(term) BETWEEN @min AND @max",
-                new { min = word.Length - allowed, max = word.Length + allowed }, cancellationToken: cancellationToken));
-            var best = candidates
+            var list = candidates.ToList();
+            if (list.Any(c => c.Term == word))
+            {
+                continue; // A known word: nothing to correct.
+            }
+
+            var best = list
                 .Select(c => (c.Term, c.Docs, Distance: EditDistance.Compute(word, c.Term, allowed)))
                 .Where(c => c.Distance <= allowed)
                 .OrderBy(c => c.Distance).ThenByDescending(c => c.Docs).ThenBy(c => c.Term, StringComparer.Ordinal)
@@ -246,10 +260,10 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
         public double Score { get; set; }
         public string? Snippet { get; set; }
 
-        public ArticleHit ToHit(bool escapeOnly = false) => new(
+        public ArticleHit ToHit() => new(
             Id, Title, Category.Length == 0 ? null : Category, Tags.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             ArticleRules.Parse<ArticleVisibility>(Visibility), ArticleRules.Parse<ArticleState>(State), Math.Round(Score, 6),
-            escapeOnly ? WebUtility.HtmlEncode(Snippet ?? "") : Highlight(Snippet));
+            Highlight(Snippet));
     }
 
     private sealed class TicketRow
