@@ -16,7 +16,7 @@ public sealed class TemplatesPagesTests(WebFixture fixture)
     [Fact]
     public async Task TemplatesPage_EditValidatePreviewSave_HistoryDiff_Revert()
     {
-        await using var session = await fixture.OpenAsync(TestUser.Admin);
+        await using var session = await fixture.OpenAsync(TestUser.Admin, bypassCsp: true);
         var page = session.Page;
         await page.GotoReadyAsync("/console/admin/templates");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Templates", Exact = true })).ToBeVisibleAsync();
@@ -48,6 +48,8 @@ public sealed class TemplatesPagesTests(WebFixture fixture)
         await Expect(page.Locator("#template-history")).ToContainTextAsync("saved by ada");
         await Expect(page.Locator("#template-origin")).ToContainTextAsync("saved here");
         await Expect(row).ToContainTextAsync("saved here");
+        var violations = await PageChecks.AxeViolationsAsync(page);
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
 
         using (var api = await fixture.ApiAsync(TestUser.Admin))
         {

@@ -326,7 +326,7 @@ async function templatesPage() {
   async function load() {
     const kinds = await get('/api/admin/templates');
     fill(list, kinds.map(k => h('div', { class: 'panel' }, h('h2', { text: k.title }),
-      table(['Template', 'What it is', 'In effect', ''], k.templates.map(t => [
+      table(['Template', 'What it is', 'In effect', 'Change'], k.templates.map(t => [
         h('code', { text: t.name }), t.description,
         `${ORIGINS[t.inEffect] ?? t.inEffect}${t.version ? ` (version ${t.version})` : ''}${t.accountOverrides.length ? `; own versions: ${t.accountOverrides.join(', ')}` : ''}`,
         h('button', { type: 'button', 'aria-label': `Edit ${k.kind} ${t.name}`, on: { click: () => open(k, t.name, null) } }, 'Edit')]), `${k.title} templates`))));
