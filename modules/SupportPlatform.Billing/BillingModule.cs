@@ -26,6 +26,7 @@ public sealed class BillingModule : IModule
         services.AddSingleton<SupportPlatform.Billing.Contracts.IAdditionalWorkSummary>(sp => sp.GetRequiredService<InvoiceService>());
         services.AddSingleton<ApprovalLinks>();
         services.AddSingleton<BillingTemplates>();
+        services.AddSingleton<SupportPlatform.Templates.Contracts.ITemplateKind, BillingTemplateKind>();
         services.AddSingleton<InvoiceRenderer>();
         services.AddSingleton<EstimateMailer>();
         services.AddSingleton<ExportDispatcher>();

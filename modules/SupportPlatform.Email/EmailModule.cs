@@ -31,6 +31,7 @@ public sealed class EmailModule : IModule
         services.AddSingleton<MailDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<MailDispatcher>());
         services.AddSingleton<TemplateRenderer>();
+        services.AddSingleton<SupportPlatform.Templates.Contracts.ITemplateKind, MailTemplateKind>();
         services.AddSingleton<ITicketCommitParticipant, RequesterNotifier>();
         services.AddSingleton<OutboxQueries>();
         services.AddHealthChecks().AddCheck<MailHealthCheck>("mail", tags: ["ready"]);

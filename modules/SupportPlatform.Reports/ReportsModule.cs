@@ -24,6 +24,7 @@ public sealed class ReportsModule : IModule
         services.AddSingleton<ReportStore>();
         services.AddSingleton<ReportBuilder>();
         services.AddSingleton<ReportTemplates>();
+        services.AddSingleton<SupportPlatform.Templates.Contracts.ITemplateKind, ReportTemplateKind>();
         services.AddSingleton<ReportDocuments>();
         services.AddSingleton<ReportSender>();
     }

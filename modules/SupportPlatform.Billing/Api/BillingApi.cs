@@ -149,7 +149,7 @@ internal static class BillingApi
 
                 // The document has no script; inline style only, nothing else may load or run.
                 http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'";
-                return Results.Content(renderer.Html(doc.Document), "text/html; charset=utf-8");
+                return Results.Content(await renderer.HtmlAsync(doc.Document, ct), "text/html; charset=utf-8");
             })
             .WithName("GetInvoiceHtml").RequireAuthorization(PlatformPolicies.SignedIn).WithSummary("The document as HTML.");
         api.MapGet("/invoices/{id}/pdf", async (string id, HttpContext http, InvoiceService s, InvoiceRenderer renderer, CancellationToken ct) =>

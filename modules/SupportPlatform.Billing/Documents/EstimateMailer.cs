@@ -39,36 +39,42 @@ internal sealed class EstimateMailer(
             foreach (var manager in managers)
             {
                 var token = links.Create(e.Id, v.Version, manager.Id, expires);
-                var (subject, text, html) = templates.RenderMail("estimate-sent", new
-                {
-                    Recipient = manager.Name,
-                    Account = account.Name,
-                    Estimate = new { e.Id, e.Title, e.ScopeReason },
-                    Version = new { v.Version },
-                    ValidUntil = v.ValidUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    Lines = v.Lines.Select(l => new
-                    {
-                        l.Task,
-                        Hours = l.Hours.ToString(CultureInfo.InvariantCulture),
-                        Rate = InvoiceRenderer.Money(l.Rate, v.Currency),
-                        Amount = InvoiceRenderer.Money(l.Amount, v.Currency),
-                    }).ToList(),
-                    v.Assumptions,
-                    Subtotal = InvoiceRenderer.Money(v.Subtotal, v.Currency),
-                    v.TaxName,
-                    TaxRate = v.TaxRate.ToString("0.####", CultureInfo.InvariantCulture),
-                    Tax = InvoiceRenderer.Money(v.Tax, v.Currency),
-                    Total = InvoiceRenderer.Money(v.Total, v.Currency),
-                    ApprovalUrl = $"{options.PublicUrl}/billing/approval/{token}",
-                    PortalUrl = $"{options.PublicUrl}/portal/estimates?id={e.Id}",
-                    LinkExpires = expires.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
-                    Seller = options.Seller.Name,
-                });
+                var (subject, text, html) = await templates.RenderMailAsync("estimate-sent", MailModel(manager.Name, account.Name, e, v, token, expires, options), ct);
                 if (mail is not null)
                 {
                     await mail.EnqueueAsync(new OutboundMail(manager.Email, subject, text, html, "estimate-sent"), tx, ct);
                 }
             }
         }, ct);
+    }
+
+    /// <summary>The model of <c>estimate-sent</c> (also the template page's sample).</summary>
+    internal static object MailModel(string recipient, string accountName, Estimate e, EstimateVersion v, string token, DateTimeOffset expires, BillingOptions options)
+    {
+        return new
+        {
+            Recipient = recipient,
+            Account = accountName,
+            Estimate = new { e.Id, e.Title, e.ScopeReason },
+            Version = new { v.Version },
+            ValidUntil = v.ValidUntil.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Lines = v.Lines.Select(l => new
+            {
+                l.Task,
+                Hours = l.Hours.ToString(CultureInfo.InvariantCulture),
+                Rate = InvoiceRenderer.Money(l.Rate, v.Currency),
+                Amount = InvoiceRenderer.Money(l.Amount, v.Currency),
+            }).ToList(),
+            v.Assumptions,
+            Subtotal = InvoiceRenderer.Money(v.Subtotal, v.Currency),
+            v.TaxName,
+            TaxRate = v.TaxRate.ToString("0.####", CultureInfo.InvariantCulture),
+            Tax = InvoiceRenderer.Money(v.Tax, v.Currency),
+            Total = InvoiceRenderer.Money(v.Total, v.Currency),
+            ApprovalUrl = $"{options.PublicUrl}/billing/approval/{token}",
+            PortalUrl = $"{options.PublicUrl}/portal/estimates?id={e.Id}",
+            LinkExpires = expires.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            Seller = options.Seller.Name,
+        };
     }
 }

@@ -12,7 +12,10 @@ namespace SupportPlatform.Billing.Documents;
 /// </summary>
 internal sealed class InvoiceRenderer(BillingTemplates templates, BillingOptions options, PlatformPaths paths)
 {
-    public string Html(BillingDocument d) => templates.Render("invoice.html.sbn", new
+    public Task<string> HtmlAsync(BillingDocument d, CancellationToken ct) => templates.RenderAsync("invoice.html.sbn", Model(d), ct);
+
+    /// <summary>The model of <c>invoice.html.sbn</c> (also the template page's sample).</summary>
+    internal static object Model(BillingDocument d) => new
     {
         Title = d.Kind == BillingDocumentKind.Invoice ? "Invoice" : "Credit note",
         d.Number,
@@ -38,7 +41,7 @@ internal sealed class InvoiceRenderer(BillingTemplates templates, BillingOptions
         TaxRate = d.TaxRate.ToString("0.####", CultureInfo.InvariantCulture),
         Tax = Money(d.Tax, d.Currency),
         Total = Money(d.Total, d.Currency),
-    });
+    };
 
     public async Task<byte[]> PdfAsync(BillingDocument document, CancellationToken ct)
     {
@@ -53,7 +56,7 @@ internal sealed class InvoiceRenderer(BillingTemplates templates, BillingOptions
         byte[] bytes;
         try
         {
-            bytes = await ChromiumPdf.PrintAsync(options.ChromiumPath, Html(document), ct);
+            bytes = await ChromiumPdf.PrintAsync(options.ChromiumPath, await HtmlAsync(document, ct), ct);
         }
         catch (ChromiumPdfException ex)
         {

@@ -417,20 +417,12 @@ internal sealed partial class InboundProcessor(
             if (outcome.Disposition == "ticket-created" && outcome.Ticket is { } ticket)
             {
                 var account = await grains.GetGrain<IClientAccountGrain>(AccountKeys.Grain(ticket.AccountId)).Get();
-                var rendered = templates.RenderForAccount(ticket.AccountId, "mail-acknowledgement", AcknowledgementModel(ticket, account, mail, email));
+                var rendered = await templates.RenderForAccountAsync(ticket.AccountId, "mail-acknowledgement", AcknowledgementModel(ticket, account, mail.FromName, mail.From, email), cancellationToken);
                 mails.Add(new OutboundMail(sender, rendered.Subject, rendered.Text, rendered.Html, "mail-acknowledgement", ReplyHeaders(mail, ticket.Id)));
             }
             else if (outcome.Hold is "oversized" or "attachment-limit")
             {
-                var rendered = templates.Render("mail-rejected", new Dictionary<string, object?>
-                {
-                    ["subject"] = mail.Subject,
-                    ["reason"] = outcome.Reason,
-                    ["max_message_bytes"] = settings.MaxMessageBytes,
-                    ["max_file_bytes"] = attachments.MaxFileBytes,
-                    ["max_files"] = attachments.MaxFiles,
-                    ["signature"] = Signature(email),
-                });
+                var rendered = await templates.RenderAsync("mail-rejected", RejectedModel(mail.Subject, outcome.Reason, settings.MaxMessageBytes, attachments.MaxFileBytes, attachments.MaxFiles, email), cancellationToken);
                 mails.Add(new OutboundMail(sender, rendered.Subject, rendered.Text, rendered.Html, "mail-rejected", ReplyHeaders(mail, null)));
             }
         }
@@ -523,7 +515,19 @@ internal sealed partial class InboundProcessor(
         return headers;
     }
 
-    private static Dictionary<string, object?> AcknowledgementModel(TicketView ticket, AccountView? account, ParsedMail mail, EmailOptions email)
+    /// <summary>The model of <c>mail-rejected</c> (also the template page's sample).</summary>
+    internal static Dictionary<string, object?> RejectedModel(string? subject, string? reason, long maxMessageBytes, long maxFileBytes, int maxFiles, EmailOptions email) => new(StringComparer.Ordinal)
+    {
+        ["subject"] = subject,
+        ["reason"] = reason,
+        ["max_message_bytes"] = maxMessageBytes,
+        ["max_file_bytes"] = maxFileBytes,
+        ["max_files"] = maxFiles,
+        ["signature"] = Signature(email),
+    };
+
+    /// <summary>The model of <c>mail-acknowledgement</c> (also the template page's sample).</summary>
+    internal static Dictionary<string, object?> AcknowledgementModel(TicketView ticket, AccountView? account, string? fromName, string? from, EmailOptions email)
     {
         var due = ticket.Sla.FirstOrDefault(c => c.Kind.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)
             .Equals("firstresponse", StringComparison.OrdinalIgnoreCase))?.DueAt ?? ticket.Sla.FirstOrDefault(c => c.DueAt is not null)?.DueAt;
@@ -538,7 +542,7 @@ internal sealed partial class InboundProcessor(
         {
             ["ticket"] = new { id = ticket.Id, subject = ticket.Subject, priority = ticket.Priority.ToString().ToLowerInvariant(), account_id = ticket.AccountId },
             ["account"] = new { id = account?.Id, name = account?.Name },
-            ["requester"] = new { name = mail.FromName ?? mail.From, email = mail.From },
+            ["requester"] = new { name = fromName ?? from, email = from },
             ["response_due"] = dueLocal,
             ["response_due_utc"] = due?.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
             ["url"] = email.PublicUrl is { Length: > 0 } url ? $"{url.TrimEnd('/')}/portal/tickets/{ticket.Id}" : null,

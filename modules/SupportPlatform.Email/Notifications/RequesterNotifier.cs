@@ -49,7 +49,7 @@ internal sealed class RequesterNotifier(
         var settings = options.CurrentValue;
         foreach (var (template, model, autoSubmitted) in notices)
         {
-            var rendered = templates.Render(template, Model(ticket, requester, settings, model));
+            var rendered = await templates.RenderAsync(template, Model(ticket, requester, settings, model), cancellationToken);
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
                 ["References"] = MailThreads.TicketThread(ticket.Id),
@@ -79,7 +79,7 @@ internal sealed class RequesterNotifier(
                     break;
                 case CommentAdded { Visibility: CommentVisibility.Public } comment when comment.Actor.Kind == ActorKind.Staff:
                     publicReply = true;
-                    yield return ("ticket-reply", new { comment = new { body = comment.Body, author = comment.Actor.Name } }, null);
+                    yield return ("ticket-reply", ReplyExtra(comment.Body, comment.Actor.Name), null);
                     break;
                 case StatusChanged status when e.Actor.Kind == ActorKind.Staff || status.To == TicketStatus.Resolved:
                     var message = status.To switch
@@ -91,7 +91,7 @@ internal sealed class RequesterNotifier(
                     };
                     if (message.Item1 is not null)
                     {
-                        yield return ("ticket-status", new { status = new { headline = message.Item1, message = message.Item2, note = status.To == TicketStatus.Resolved ? status.Note : null } }, "auto-generated");
+                        yield return ("ticket-status", StatusExtra(message.Item1, message.Item2, status.To == TicketStatus.Resolved ? status.Note : null), "auto-generated");
                     }
 
                     break;
@@ -99,7 +99,14 @@ internal sealed class RequesterNotifier(
         }
     }
 
-    private static Dictionary<string, object?> Model(TicketView ticket, Contact requester, EmailOptions settings, object extra)
+    /// <summary>The extra model of <c>ticket-reply</c>.</summary>
+    internal static object ReplyExtra(string body, string? author) => new { comment = new { body, author } };
+
+    /// <summary>The extra model of <c>ticket-status</c>.</summary>
+    internal static object StatusExtra(string headline, string message, string? note) => new { status = new { headline, message, note } };
+
+    /// <summary>The model of the requester templates (also the template page's sample).</summary>
+    internal static Dictionary<string, object?> Model(TicketView ticket, Contact requester, EmailOptions settings, object extra)
     {
         var model = new Dictionary<string, object?>(StringComparer.Ordinal)
         {

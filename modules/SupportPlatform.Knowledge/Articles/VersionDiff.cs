@@ -1,11 +1,6 @@
-using DiffPlex;
-using DiffPlex.DiffBuilder;
-using DiffPlex.DiffBuilder.Model;
+using SupportPlatform.Knowledge.Contracts;
 
 namespace SupportPlatform.Knowledge.Articles;
-
-/// <summary>One line of a diff: unchanged, inserted or deleted (a modified line is a deletion and an insertion).</summary>
-internal sealed record DiffLine(string Change, string Text, int? OldLine, int? NewLine);
 
 /// <summary>A field whose value differs between two versions.</summary>
 internal sealed record FieldChange(string Field, string? From, string? To);
@@ -16,8 +11,6 @@ internal sealed record ArticleDiff(long ArticleId, int From, int To, IReadOnlyLi
 /// <summary>Line diffs between article versions (DiffPlex, Myers' algorithm).</summary>
 internal static class VersionDiff
 {
-    private static readonly InlineDiffBuilder Builder = new(new Differ());
-
     public static ArticleDiff Compare(ArticleVersion from, ArticleVersion to)
     {
         var fields = new List<FieldChange>();
@@ -36,29 +29,5 @@ internal static class VersionDiff
         }
     }
 
-    private static List<DiffLine> Lines(string a, string b)
-    {
-        var model = Builder.BuildDiffModel(a, b, ignoreWhitespace: false);
-        var lines = new List<DiffLine>();
-        int oldLine = 0, newLine = 0;
-        foreach (var line in model.Lines)
-        {
-            switch (line.Type)
-            {
-                case ChangeType.Unchanged:
-                    lines.Add(new DiffLine("unchanged", line.Text, ++oldLine, ++newLine));
-                    break;
-                case ChangeType.Deleted:
-                    lines.Add(new DiffLine("deleted", line.Text, ++oldLine, null));
-                    break;
-                case ChangeType.Inserted:
-                    lines.Add(new DiffLine("inserted", line.Text, null, ++newLine));
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        return lines;
-    }
+    private static IReadOnlyList<DiffLine> Lines(string a, string b) => LineDiff.Compare(a, b);
 }

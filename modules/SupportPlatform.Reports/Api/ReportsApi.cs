@@ -41,7 +41,7 @@ internal static class ReportsApi
             .WithSummary("The account's report periods of a kind (kind=weekly|monthly, default weekly): the running one (preview only) and the last 12 that are over, newest first, each with when it was sent.");
         account.MapGet("/{kind}/{period}/html", async (string accountId, string kind, string period, HttpContext http, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
             {
-                var html = d.Page(await b.BuildAsync(accountId, kind, period, ct));
+                var html = await d.PageAsync(await b.BuildAsync(accountId, kind, period, ct), ct);
                 // The report has no script and its charts are data: URIs; the console and portal show it in a frame.
                 http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
                 // Built from live data (next steps, notes, a running period): never kept by the browser.
@@ -51,7 +51,7 @@ internal static class ReportsApi
             .WithName("GetAccountReportPage").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
             .WithSummary("The report as a web page (the same template as the email, charts embedded): the preview before sending.");
         account.MapGet("/{kind}/{period}/presentation", async (string accountId, string kind, string period, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
-                Results.Content(d.Presentation(await b.BuildAsync(accountId, kind, period, ct)), "text/html; charset=utf-8"))
+                Results.Content(await d.PresentationAsync(await b.BuildAsync(accountId, kind, period, ct), ct), "text/html; charset=utf-8"))
             .WithName("GetAccountReportPresentation").RequireAuthorization(PlatformPolicies.SignedIn).RequireAccountAccess()
             .WithSummary("The report as a full-screen presentation, one slide per section (arrow keys, space; F for full screen).");
         account.MapGet("/{kind}/{period}/pdf", async (string accountId, string kind, string period, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
@@ -123,7 +123,7 @@ internal static class ReportsApi
             .WithName("GetStaffReport").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("The internal report across all accounts (UTC periods): SLA by agent and group, backlog, breaches, hours by account.");
         api.MapGet("/staff/{kind}/{period}/html", async (string kind, string period, ReportBuilder b, ReportDocuments d, CancellationToken ct) =>
-                Results.Content(d.Staff(await b.BuildStaffAsync(kind, period, ct)), "text/html; charset=utf-8"))
+                Results.Content(await d.StaffAsync(await b.BuildStaffAsync(kind, period, ct), ct), "text/html; charset=utf-8"))
             .WithName("GetStaffReportPage").RequireAuthorization(PlatformPolicies.Staff)
             .WithSummary("The internal staff report as a web page.");
     }

@@ -41,7 +41,7 @@ internal sealed class ReportSender(
 
         var recipients = await RecipientsAsync(account.Id, ct);
         var report = await builder.BuildAsync(account, period, ct);
-        var mail = documents.Mail(report);
+        var mail = await documents.MailAsync(report, ct);
         var mailer = outbox.FirstOrDefault() ?? throw new ReportException(503, "no-outbox", "There is no mail outbox in this host (the email module is not loaded).");
         var run = new ReportRun(account.Id, period.KindName, period.Label, period.From, period.To, sentVia, actor, recipients, mail.Subject, clock.GetUtcNow());
 

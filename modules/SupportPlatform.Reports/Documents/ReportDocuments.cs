@@ -10,24 +10,24 @@ internal sealed record RenderedMail(string Subject, string Text, string Html, IR
 /// <summary>Renders a report in its formats: HTML email (inline charts), web page, presentation, PDF; and the staff report.</summary>
 internal sealed class ReportDocuments(ReportTemplates templates, ReportsOptions options)
 {
-    public RenderedMail Mail(AccountReport report)
+    public async Task<RenderedMail> MailAsync(AccountReport report, CancellationToken ct)
     {
         var charts = ReportCharts.Draw(report);
-        var model = Model(report, charts, c => "cid:" + c.ContentId, "email");
-        var (subject, text) = templates.RenderMail(report.AccountId, model);
-        var html = templates.Render(report.AccountId, "report.html.sbn", model);
+        var model = Model(report, charts, c => "cid:" + c.ContentId, "email", options);
+        var (subject, text) = await templates.RenderMailAsync(report.AccountId, model, ct);
+        var html = await templates.RenderAsync(report.AccountId, "report.html.sbn", model, ct);
         return new RenderedMail(subject, text, html, [.. charts.Select(c => new MailInlineImage(c.ContentId, "image/png", c.Png))]);
     }
 
-    public string Page(AccountReport report, string format = "page") =>
-        templates.Render(report.AccountId, "report.html.sbn", Model(report, ReportCharts.Draw(report), c => c.DataUri, format));
+    public Task<string> PageAsync(AccountReport report, CancellationToken ct, string format = "page") =>
+        templates.RenderAsync(report.AccountId, "report.html.sbn", Model(report, ReportCharts.Draw(report), c => c.DataUri, format, options), ct);
 
-    public string Presentation(AccountReport report) =>
-        templates.Render(report.AccountId, "presentation.html.sbn", Model(report, ReportCharts.Draw(report), c => c.DataUri, "presentation"));
+    public Task<string> PresentationAsync(AccountReport report, CancellationToken ct) =>
+        templates.RenderAsync(report.AccountId, "presentation.html.sbn", Model(report, ReportCharts.Draw(report), c => c.DataUri, "presentation", options), ct);
 
     public async Task<byte[]> PdfAsync(AccountReport report, CancellationToken ct)
     {
-        var html = Page(report, "pdf");
+        var html = await PageAsync(report, ct, "pdf");
         try
         {
             return await ChromiumPdf.PrintAsync(options.ChromiumPath, html, ct);
@@ -38,9 +38,13 @@ internal sealed class ReportDocuments(ReportTemplates templates, ReportsOptions 
         }
     }
 
-    public string Staff(StaffReport report) => templates.Render(null, "staff.html.sbn", new { Report = report, Format = "page", PublicUrl = options.PublicUrl });
+    public Task<string> StaffAsync(StaffReport report, CancellationToken ct) => templates.RenderAsync(null, "staff.html.sbn", StaffModel(report, options), ct);
 
-    private object Model(AccountReport report, IReadOnlyList<ReportChart> charts, Func<ReportChart, string> src, string format) => new
+    /// <summary>The model of <c>staff.html.sbn</c> (also the template page's sample).</summary>
+    internal static object StaffModel(StaffReport report, ReportsOptions options) => new { Report = report, Format = "page", PublicUrl = options.PublicUrl };
+
+    /// <summary>The model of the account report templates (also the template page's sample).</summary>
+    internal static object Model(AccountReport report, IReadOnlyList<ReportChart> charts, Func<ReportChart, string> src, string format, ReportsOptions options) => new
     {
         Report = report,
         Charts = charts.Select(c => new { c.Id, c.Title, Src = src(c) }).ToList(),

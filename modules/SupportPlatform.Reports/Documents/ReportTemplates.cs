@@ -1,106 +1,117 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Scriban;
-using Scriban.Parsing;
 using Scriban.Runtime;
 using Scriban.Syntax;
-using SupportPlatform.Core;
 using SupportPlatform.Reports.Domain;
+using SupportPlatform.Templates.Contracts;
 
 namespace SupportPlatform.Reports.Documents;
 
 /// <summary>
 /// The report templates (Scriban): <c>report.sbn</c> (first line <c>Subject: ...</c>, a blank line, the text body),
-/// <c>report.html.sbn</c> (mail, portal page and PDF), <c>presentation.html.sbn</c> and <c>staff.html.sbn</c>. The shipped
-/// ones are embedded; the data folder overrides them per MSP (<c>templates/reports/&lt;file&gt;</c>) and per account
-/// (<c>templates/reports/accounts/&lt;account id&gt;/&lt;file&gt;</c>, which wins). A template that does not parse or
-/// fails while rendering (strict: an unknown variable is an error) raises <see cref="ReportTemplateException"/> naming
-/// the file and the line; callers render everything before they store or send anything.
+/// <c>report.html.sbn</c> (mail, portal page and PDF), <c>presentation.html.sbn</c> and <c>staff.html.sbn</c>. The one in
+/// effect comes from the templates module (<see cref="ITemplateSource"/>): an account's saved override or its file
+/// (<c>templates/reports/accounts/&lt;account id&gt;/&lt;file&gt;</c>), the override saved on the admin page, the MSP's file
+/// (<c>templates/reports/&lt;file&gt;</c>), else the shipped one. A template that does not parse or fails while rendering
+/// (strict: an unknown variable is an error) raises <see cref="ReportTemplateException"/> naming the template and the
+/// line; callers render everything before they store or send anything.
 /// </summary>
-internal sealed class ReportTemplates(PlatformPaths paths)
+internal sealed class ReportTemplates(ITemplateSource source)
 {
-    private readonly ConcurrentDictionary<string, (DateTime Stamp, Template Template)> cache = new(StringComparer.Ordinal);
-
-    public string Folder => Path.Combine(paths.TemplatesPath, "reports");
-
-    public (string Subject, string Text) RenderMail(string? accountId, object model)
+    public async Task<(string Subject, string Text)> RenderMailAsync(string? accountId, object model, CancellationToken ct)
     {
-        var text = Render(accountId, "report.sbn", model).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var (label, rendered) = await RenderWithLabelAsync(accountId, "report.sbn", model, ct);
+        var text = rendered.Replace("\r\n", "\n", StringComparison.Ordinal);
         var split = text.IndexOf("\n\n", StringComparison.Ordinal);
         var head = (split < 0 ? text : text[..split]).Trim();
         if (!head.StartsWith("Subject:", StringComparison.OrdinalIgnoreCase))
         {
-            var (file, _) = Locate(accountId, "report.sbn");
-            throw new ReportTemplateException(file, 1, "the template must start with a 'Subject:' line followed by a blank line.");
+            throw new ReportTemplateException(label, 1, "the template must start with a 'Subject:' line followed by a blank line.");
         }
 
         return (head["Subject:".Length..].Replace('\n', ' ').Trim(), split < 0 ? "" : text[(split + 2)..]);
     }
 
-    public string Render(string? accountId, string name, object model)
+    public async Task<string> RenderAsync(string? accountId, string name, object model, CancellationToken ct) =>
+        (await RenderWithLabelAsync(accountId, name, model, ct)).Text;
+
+    private async Task<(string Label, string Text)> RenderWithLabelAsync(string? accountId, string name, object model, CancellationToken ct)
     {
-        var (file, template) = Load(accountId, name);
+        ResolvedTemplate template;
+        try
+        {
+            template = await source.GetAsync(ReportTemplateKind.Name, name, accountId, ct);
+        }
+        catch (TemplateSourceException ex)
+        {
+            throw new ReportTemplateException(ex.Label, ex.Line, ex.Problem);
+        }
+
+        try
+        {
+            return (template.Label, ReportTemplateKind.RenderText(template.Template, model));
+        }
+        catch (ScriptRuntimeException ex)
+        {
+            throw new ReportTemplateException(template.Label, ex.Span.Start.Line + 1, ex.OriginalMessage);
+        }
+    }
+}
+
+/// <summary>The report templates on the template admin page.</summary>
+internal sealed class ReportTemplateKind(ReportsOptions options) : ITemplateKind
+{
+    public const string Name = "reports";
+
+    private static readonly IReadOnlyList<TemplateDescriptor> All =
+    [
+        new("report.sbn", "The mail of a weekly or monthly report to the account's stakeholders: subject and text.", SubjectLine: true),
+        new("report.html.sbn", "The report as HTML: the mail's HTML part (charts inline), the portal page and the PDF (format tells which).", Html: true),
+        new("presentation.html.sbn", "The report as slides for a review meeting.", Html: true),
+        new("staff.html.sbn", "The staff report: agents, groups, backlog, breaches and hours per account.", Html: true),
+    ];
+
+    string ITemplateKind.Kind => Name;
+
+    public string Title => "Reports";
+
+    public string Folder => "reports";
+
+    public bool PerAccount => true;
+
+    public IReadOnlyList<TemplateDescriptor> Templates => All;
+
+    public string Shipped(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ReportTemplates/" + name)
+            ?? throw new InvalidOperationException($"There is no report template '{name}'.");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    public object SampleModel(string name)
+    {
+        if (name == "staff.html.sbn")
+        {
+            return ReportDocuments.StaffModel(SampleValues.Create<StaffReport>(), options);
+        }
+
+        var report = SampleValues.Create<AccountReport>();
+        var chart = new ReportChart("tickets", "Tickets per week", [137, 80, 78, 71]);
+        return ReportDocuments.Model(report, [chart], c => c.DataUri, name == "presentation.html.sbn" ? "presentation" : "page", options);
+    }
+
+    public string Render(string name, Template template, object model, bool strict) => RenderText(template, model);
+
+    /// <summary>Renders as the product does: always strict (an unknown variable or member is an error).</summary>
+    internal static string RenderText(Template template, object model)
+    {
         var context = new TemplateContext { StrictVariables = true, EnableRelaxedMemberAccess = false, LoopLimit = 100_000, MemberRenamer = StandardMemberRenamer.Default };
         var globals = new ScriptObject();
         globals.Import(typeof(ReportFunctions), renamer: StandardMemberRenamer.Default);
         globals.Import(model, renamer: StandardMemberRenamer.Default);
         context.PushGlobal(globals);
-        try
-        {
-            return template.Render(context);
-        }
-        catch (ScriptRuntimeException ex)
-        {
-            throw new ReportTemplateException(file, ex.Span.Start.Line + 1, ex.OriginalMessage);
-        }
-    }
-
-    private (string File, string? Path) Locate(string? accountId, string name)
-    {
-        if (accountId is not null)
-        {
-            var own = System.IO.Path.Combine(Folder, "accounts", accountId, name);
-            if (File.Exists(own))
-            {
-                return (own, own);
-            }
-        }
-
-        var msp = System.IO.Path.Combine(Folder, name);
-        return File.Exists(msp) ? (msp, msp) : ("(shipped) " + name, null);
-    }
-
-    private (string File, Template Template) Load(string? accountId, string name)
-    {
-        var (file, path) = Locate(accountId, name);
-        var stamp = path is null ? DateTime.MinValue : File.GetLastWriteTimeUtc(path);
-        if (cache.TryGetValue(file, out var cached) && cached.Stamp == stamp)
-        {
-            return (file, cached.Template);
-        }
-
-        string source;
-        if (path is not null)
-        {
-            source = File.ReadAllText(path);
-        }
-        else
-        {
-            using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ReportTemplates/" + name)
-                ?? throw new InvalidOperationException($"There is no report template '{name}'.");
-            source = new StreamReader(stream).ReadToEnd();
-        }
-
-        var template = Template.Parse(source, file);
-        if (template.HasErrors)
-        {
-            var first = template.Messages.First(m => m.Type == ParserMessageType.Error);
-            throw new ReportTemplateException(file, first.Span.Start.Line + 1, first.Message);
-        }
-
-        cache[file] = (stamp, template);
-        return (file, template);
+        return template.Render(context);
     }
 }
 

@@ -1,9 +1,10 @@
 // Admin pages over the existing REST APIs: accounts and their contracts (/api/accounts), routing and escalation rules
 // (/api/routing), agents (/api/agents), vendors (/api/vendors), plugins (/api/admin/plugins) and the help desk bridge
-// (/api/admin/bridge, in bridge-admin.js).
+// (/api/admin/bridge, in bridge-admin.js) and templates (/api/admin/templates).
 import { showBalanceHistory } from './hours.js';
 import { bridgePage } from './bridge-admin.js';
-import { get, put, requireUser } from './api.js';
+import { api, get, post, put, requireUser } from './api.js';
+import { diffList } from './kb-common.js';
 import { h, fill, $, announce, showError, label, formatDate, consoleHeader, holdForms, markReady } from './dom.js';
 
 holdForms();
@@ -312,11 +313,123 @@ async function pluginsPage() {
   }
 }
 
-function templatesPage() {
+const ORIGINS = { shipped: 'shipped', file: 'data-folder file', saved: 'saved here', 'account-file': 'account\'s data-folder file', 'account-saved': 'account\'s own, saved here' };
+
+/** Templates: the list by kind, an editor with validation, preview, save and revert, and the history with diffs. */
+async function templatesPage() {
   setTitle('Templates');
-  fill(content, h('p', { class: 'notice', text:
-    'There are no templates to manage yet: mail and report templates (Scriban) arrive with the email and reporting issues, '
-    + 'and this page will list them and their overrides from the data folder then.' }));
+  const error = h('div');
+  const list = h('div', { id: 'template-list' });
+  const editor = h('section', { id: 'template-editor', 'aria-label': 'Template editor', hidden: true });
+  fill(content, h('p', { text: 'Mail, report and billing templates (Scriban). A template saved here is used by every node at once and replaces a file of the same name in the data folder, which replaces the shipped one.' }), error, list, editor);
+
+  async function load() {
+    const kinds = await get('/api/admin/templates');
+    fill(list, kinds.map(k => h('div', { class: 'panel' }, h('h2', { text: k.title }),
+      table(['Template', 'What it is', 'In effect', 'Change'], k.templates.map(t => [
+        h('code', { text: t.name }), t.description,
+        `${ORIGINS[t.inEffect] ?? t.inEffect}${t.version ? ` (version ${t.version})` : ''}${t.accountOverrides.length ? `; own versions: ${t.accountOverrides.join(', ')}` : ''}`,
+        h('button', { type: 'button', 'aria-label': `Edit ${k.kind} ${t.name}`, on: { click: () => open(k, t.name, null) } }, 'Edit')]), `${k.title} templates`))));
+  }
+
+  async function open(kind, name, accountId) {
+    const q = accountId ? `?accountId=${encodeURIComponent(accountId)}` : '';
+    const base = `/api/admin/templates/${kind.kind}/${encodeURIComponent(name)}`;
+    const t = await get(base + q);
+    const source = h('textarea', { id: 'template-source', name: 'source', rows: 18, spellcheck: 'false', class: 'code' });
+    source.value = t.current.source;
+    const problems = h('div', { id: 'template-problems', role: 'status', 'aria-live': 'polite' });
+    const preview = h('div', { id: 'template-preview', 'aria-live': 'polite' });
+    const history = h('div', { id: 'template-history' });
+    const diff = h('div', { id: 'template-diff' });
+    const account = kind.perAccount
+      ? h('form', { class: 'row', on: { submit: event => { event.preventDefault(); const v = event.target.elements.account.value.trim(); open(kind, name, v || null).catch(e => showError(problems, e)); } } },
+        field('template-account', 'Account', h('input', { id: 'template-account', name: 'account', value: accountId ?? '', placeholder: 'every account' }), '(its own version; empty: every account)'),
+        h('button', { type: 'submit' }, 'Open'))
+      : null;
+    const body = () => ({ source: source.value, accountId });
+
+    function showProblems(list) {
+      fill(problems, list.length
+        ? h('ul', { class: 'error', 'aria-label': 'Problems' }, list.map(p => h('li', { text: `Line ${p.line}, column ${p.column}: ${p.message}` })))
+        : h('p', { class: 'notice', text: 'The template is valid.' }));
+    }
+
+    async function refused(e) {
+      if (e.status === 422 && e.problem?.problems) showProblems(e.problem.problems); else showError(problems, e);
+    }
+
+    async function showPreview() {
+      try {
+        const p = await post(`${base}/preview`, body());
+        showProblems([]);
+        const frame = p.html != null ? h('iframe', { title: 'HTML preview', sandbox: '', class: 'template-frame' }) : null;
+        if (frame) frame.srcdoc = p.html;
+        fill(preview, h('h3', { text: 'Preview with sample data' }),
+          p.subject != null ? h('p', null, h('strong', { text: 'Subject: ' }), p.subject) : null,
+          p.text != null ? h('pre', { class: 'template-text', text: p.text }) : null, frame);
+      } catch (e) { await refused(e); }
+    }
+
+    async function loadHistory() {
+      const versions = await get(`${base}/versions${q}`);
+      fill(history, h('h3', { text: 'History' }), versions.length
+        ? h('ol', { class: 'plain', 'aria-label': 'Versions' }, versions.map(v => h('li', null,
+          `Version ${v.version}: ${v.reverted ? 'reverted' : 'saved'} by ${v.savedBy}, ${formatDate(v.savedAt)} `,
+          h('button', { type: 'button', 'aria-label': `Compare version ${v.version} with the one before`, on: { click: () => compareVersions(v.version - 1, v.version) } }, 'Compare with previous'),
+          v.reverted ? null : h('button', { type: 'button', 'aria-label': `Restore version ${v.version}`, on: { click: () => restore(v.version) } }, 'Restore'))))
+        : h('p', { text: 'Never saved here.' }), diff);
+    }
+
+    async function compareVersions(from, to) {
+      try {
+        const d = await get(`${base}/diff?from=${from}&to=${to}${accountId ? `&accountId=${encodeURIComponent(accountId)}` : ''}`);
+        fill(diff, h('h4', { text: `Changes from ${from === 0 ? 'the shipped text' : `version ${from}`} to version ${to}` }), diffList(d.lines, `Changes from version ${from} to ${to}`));
+      } catch (e) { showError(diff, e); }
+    }
+
+    async function restore(version) {
+      try {
+        const saved = await post(`${base}/versions/${version}/restore${q}`);
+        announce(`Version ${version} restored as version ${saved.version}.`);
+        await open(kind, name, accountId);
+        await load();
+      } catch (e) { await refused(e); }
+    }
+
+    const form = h('form', { id: 'template-form', on: { submit: async event => {
+      event.preventDefault();
+      try {
+        const saved = await put(base, body());
+        showProblems([]);
+        announce(`Saved as version ${saved.version}.`);
+        await Promise.all([loadHistory(), load()]);
+        fill(origin, `In effect: ${ORIGINS[accountId ? 'account-saved' : 'saved']} (version ${saved.version})`);
+      } catch (e) { await refused(e); }
+    } } },
+      h('div', { class: 'field' }, h('label', { for: 'template-source', text: `Template text of ${name}` }), source),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', on: { click: async () => { try { const r = await post(`${base}/validate`, body()); showProblems(r.problems); } catch (e) { showError(problems, e); } } } }, 'Validate'),
+        h('button', { type: 'button', on: { click: showPreview } }, 'Preview'),
+        h('button', { type: 'submit' }, 'Save'),
+        h('button', { type: 'button', on: { click: async () => {
+          try {
+            const r = await api('DELETE', base + q);
+            announce(`Reverted; in effect now: ${ORIGINS[r.inEffect] ?? r.inEffect}.`);
+            await open(kind, name, accountId);
+            await load();
+          } catch (e) { showError(problems, e); }
+        } } }, 'Revert to shipped')));
+    const origin = h('p', { id: 'template-origin', text: `In effect: ${ORIGINS[t.current.inEffect] ?? t.current.inEffect}${t.current.version ? ` (version ${t.current.version})` : ''}${t.file != null ? `; the data folder has ${t.filePath}` : ''}` });
+    fill(editor, h('h2', { text: `${kind.title}: ${name}${accountId ? ` for account ${accountId}` : ''}` }), h('p', { text: t.description }), origin, account, form, problems,
+      h('details', null, h('summary', { text: 'Variables of the model' }), h('ul', { class: 'plain template-vars' }, t.variables.map(v => h('li', null, h('code', { text: v }))))),
+      preview, history);
+    editor.hidden = false;
+    await loadHistory();
+    source.focus();
+  }
+
+  try { await load(); } catch (e) { showError(error, e); }
 }
 
 // ---- dispatch (last, so every helper above is initialised) -------------------------------------------------------

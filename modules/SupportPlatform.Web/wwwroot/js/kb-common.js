@@ -1,4 +1,4 @@
-// Shared by the knowledge-base pages.
+// Shared by the knowledge-base pages (and the line diff by the template history of the admin pages).
 import { h } from './dom.js';
 
 /**
@@ -21,3 +21,10 @@ function decode(escaped) {
 }
 
 export const stateLabel = state => ({ draft: 'Draft', 'in-review': 'In review', published: 'Published', archived: 'Archived' })[state] ?? state;
+
+/** A line diff from the server (`{ change, text }` lines) as a list, changes marked for sight and for screen readers. */
+export function diffList(lines, label) {
+  const line = l => h('li', { class: `kb-diff-${l.change}` }, h('span', { class: 'visually-hidden', text: l.change === 'inserted' ? 'added: ' : l.change === 'deleted' ? 'removed: ' : '' }),
+    `${l.change === 'inserted' ? '+ ' : l.change === 'deleted' ? '- ' : '  '}${l.text}`);
+  return h('ol', { class: 'plain kb-diff', 'aria-label': label }, lines.map(line));
+}

@@ -2,7 +2,7 @@
 // versions, and the reports (most used, topics with no article).
 import { get, post, put, requireUser } from './api.js';
 import { h, fill, $, announce, showError, formatDate, consoleHeader, holdForms, markReady } from './dom.js';
-import { snippet, stateLabel } from './kb-common.js';
+import { snippet, stateLabel, diffList } from './kb-common.js';
 
 holdForms();
 const me = await requireUser('staff');
@@ -95,11 +95,9 @@ async function move(id, to, status) {
 async function compare(id, from, to, target) {
   try {
     const d = await get(`/api/kb/articles/${id}/diff?from=${from}&to=${to}`);
-    const line = l => h('li', { class: `kb-diff-${l.change}` }, h('span', { class: 'visually-hidden', text: l.change === 'inserted' ? 'added: ' : l.change === 'deleted' ? 'removed: ' : '' }),
-      `${l.change === 'inserted' ? '+ ' : l.change === 'deleted' ? '- ' : '  '}${l.text}`);
     fill(target,
       d.fields.length ? h('ul', { class: 'plain' }, d.fields.map(f => h('li', { text: `${f.field}: ${f.from ?? '—'} → ${f.to ?? '—'}` }))) : null,
-      h('ol', { class: 'plain kb-diff', 'aria-label': `Changes from version ${from} to ${to}` }, [...d.title, ...d.body].map(line)));
+      diffList([...d.title, ...d.body], `Changes from version ${from} to ${to}`));
   } catch (error) {
     showError(target, error);
   }

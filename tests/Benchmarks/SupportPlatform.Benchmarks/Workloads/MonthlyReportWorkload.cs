@@ -53,7 +53,8 @@ internal sealed class MonthlyReportWorkload(int? tickets = null, int? alerts = n
         // The account grain is not needed: BuildAsync takes the account as given (no host, no silo here).
         var builder = new ReportBuilder(db, null!, new NoAdditionalWork(), store, TimeProvider.System);
         using var data = new SupportPlatform.Testing.TempDirectory("sp-bench-reports-");
-        var documents = new ReportDocuments(new ReportTemplates(new PlatformPaths(data.Path)), new ReportsOptions());
+        var options = new ReportsOptions();
+        var documents = new ReportDocuments(new ReportTemplates(new ShippedReportTemplates(new ReportTemplateKind(options))), options);
         var account = new AccountView
         {
             Id = Account,
@@ -93,7 +94,7 @@ internal sealed class MonthlyReportWorkload(int? tickets = null, int? alerts = n
             var started = Stopwatch.GetTimestamp();
             report = await builder.BuildAsync(account, period, cancellationToken);
             var built = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            html = documents.Page(report);
+            html = await documents.PageAsync(report, cancellationToken);
             if (i > 0)
             {
                 times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -314,4 +315,12 @@ internal sealed class MonthlyReportWorkload(int? tickets = null, int? alerts = n
         public Task<AdditionalWorkSummary> GetAsync(string accountId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
             Task.FromResult(new AdditionalWorkSummary(accountId, from, to, 0, 0, 0, 0, 0, 0, "USD"));
     }
+}
+
+/// <summary>The shipped report templates only: no silo here, so no saved overrides (the templates module needs one).</summary>
+file sealed class ShippedReportTemplates(SupportPlatform.Templates.Contracts.ITemplateKind kind) : SupportPlatform.Templates.Contracts.ITemplateSource
+{
+    public Task<SupportPlatform.Templates.Contracts.ResolvedTemplate> GetAsync(string kindName, string name, string? accountId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new SupportPlatform.Templates.Contracts.ResolvedTemplate(
+            Scriban.Template.Parse(kind.Shipped(name), name), SupportPlatform.Templates.Contracts.TemplateOrigin.Shipped, name, null));
 }
