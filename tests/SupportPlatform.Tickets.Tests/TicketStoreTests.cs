@@ -1,4 +1,6 @@
+using Dapper;
 using Orleans.Core.Internal;
+using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Tickets.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Tickets.Contracts;
@@ -48,6 +50,26 @@ public abstract class TicketStoreTests(TicketsFixture fixture)
         await Assert.ThrowsAnyAsync<Exception>(() => store.SaveAsync(state with { Subject = "stale" }, version, [], new TicketProjection(null, false)));
 
         Assert.Equal("Slow laptop", (await store.LoadAsync(ticket.Id))!.Value.State.Subject);
+    }
+
+    [Fact]
+    public async Task SubjectSearch_PostgreSql_ServedByTheTrigramIndex()
+    {
+        var database = fixture.Factory.Services.GetRequiredService<IDatabase>();
+        if (database.Provider != DatabaseProvider.PostgreSql)
+        {
+            // SQLite narrows the search through its FTS5 trigram table instead (the API tests check the results).
+            return;
+        }
+
+        // The list's own condition (TicketQueries) must match the index's expression, or every search reads the whole table.
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SET LOCAL enable_seqscan = off", transaction: transaction);
+        var plan = string.Join('\n', await connection.QueryAsync<string>(
+            "EXPLAIN SELECT count(*) FROM sp_tickets WHERE lower(subject) LIKE @text ESCAPE '\\'", new { text = "%printer%" }, transaction));
+
+        Assert.Contains("ix_sp_tickets_subject_trgm", plan, StringComparison.Ordinal);
     }
 
     [Fact]
