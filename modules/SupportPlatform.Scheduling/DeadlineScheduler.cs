@@ -1,14 +1,18 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SupportPlatform.Scheduling.Contracts;
 using SupportPlatform.Scheduling.Data;
 using SupportPlatform.Scheduling.Grains;
 
 namespace SupportPlatform.Scheduling;
 
-internal sealed class DeadlineScheduler(DeadlineStore store, IGrainFactory grains, TimeProvider clock, ILogger<DeadlineScheduler> logger)
+internal sealed class DeadlineScheduler(
+    DeadlineStore store, IGrainFactory grains, TimeProvider clock, IOptions<DeadlineSchedulerOptions> options, ILogger<DeadlineScheduler> logger)
     : IDeadlineScheduler
 {
+    private readonly TimeSpan lookAhead = options.Value.LookAhead;
+
     public async Task ScheduleAsync(IReadOnlyCollection<DeadlineRequest> deadlines, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deadlines);
@@ -67,7 +71,13 @@ internal sealed class DeadlineScheduler(DeadlineStore store, IGrainFactory grain
     public async Task NotifyAsync(IReadOnlyCollection<DeadlineRequest> scheduled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scheduled);
+        // A shard holds only the due times inside its window, which ends at most LookAhead after now (see
+        // DeadlineShardGrain.Wake and Refresh): it drops a later one, and its window refresh loads it from the table in
+        // time. So only due times within the look-ahead are worth a grain call. Most deadlines (SLA targets hours away)
+        // are not, which spares new tickets one call per shard of their deadlines.
+        var until = clock.GetUtcNow() + lookAhead;
         var byShard = scheduled
+            .Where(d => d.DueAt <= until)
             .GroupBy(d => store.ShardOf(d.Id))
             .Select(async g =>
             {

@@ -79,6 +79,55 @@ public abstract class TicketApiTests(TicketsFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task List_SubjectSearch_SubstringOfAnyCaseWithWildcardsTakenLiterally()
+    {
+        // The subject search runs on an index on both back-ends (migration 0024); its results must stay those of a plain
+        // case-insensitive substring match: any case, the middle of a word, '%' and '_' as themselves, short text.
+        var account = "search-" + Guid.NewGuid().ToString("N")[..8];
+        var key = Guid.NewGuid().ToString("N")[..10];
+        string[] subjects =
+        [
+            $"Printer {key} offline", $"PRINTER{key.ToUpperInvariant()}JAM", $"{key} disk 100% full", $"{key} disk 100 full",
+            $"{key} a_b", $"{key} axb", $"{key}q Café crème", "Unrelated zz",
+        ];
+        var ids = new List<long>();
+        foreach (var subject in subjects)
+        {
+            ids.Add((await staff.NewTicket(subject, "normal", account)).Id);
+        }
+
+        Assert.Equal(ids.Take(7), await Search(key));
+        Assert.Equal(ids.Take(7), await Search(key.ToUpperInvariant()));
+        Assert.Equal([ids[0], ids[1]], await Search("rinter"));
+        Assert.Equal([ids[1]], await Search($"r{key}j"));
+        Assert.Equal([ids[2]], await Search($"{key} disk 100%"));
+        Assert.Equal([ids[4]], await Search($"{key} a_b"));
+        Assert.Equal([ids[6]], await Search("CAFÉ CRÈME"));
+        Assert.Equal([ids[7]], await Search("zz"));
+        Assert.Empty(await Search(key + "-none"));
+
+        // A new subject is found by its words and no longer by the old ones.
+        var renamed = await staff.PatchAsJsonAsync($"/api/tickets/{ids[7]}", new { subject = $"Renamed yy{key}" }, TicketsFixture.Json);
+        Assert.True(renamed.IsSuccessStatusCode, await renamed.Content.ReadAsStringAsync());
+        subjects[7] = $"Renamed yy{key}";
+        Assert.Empty(await Search("zz"));
+        Assert.Equal([ids[7]], await Search($"yy{key[..4]}"));
+        Assert.Equal(ids, await Search(key));
+        foreach (var text in new[] { "e", "in", "100", "a_", "é c" })
+        {
+            // Short text (no trigram; "a_" with a literal underscore), and a few more: exactly the subjects that contain it.
+            Assert.Equal(ids.Where((_, i) => subjects[i].ToLowerInvariant().Contains(text, StringComparison.Ordinal)), await Search(text));
+        }
+
+        async Task<List<long>> Search(string text)
+        {
+            var page = await (await staff.GetAsync($"/api/tickets?accountId={account}&sort=oldest&pageSize=200&q={Uri.EscapeDataString(text)}")).Read<ResultPage<TicketSummary>>();
+            Assert.Equal(page.Items.Count, page.Total);
+            return page.Items.Select(t => t.Id).ToList();
+        }
+    }
+
     [Theory]
     [InlineData("""{"accountId":"acme","requesterId":"bob","subject":"   "}""", 422, "subject-required")]
     [InlineData("""{"requesterId":"bob","subject":"x"}""", 422, "invalid-account")]

@@ -1,4 +1,7 @@
+using Dapper;
 using Orleans.Core.Internal;
+using SupportPlatform.Core;
+using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Tickets.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using SupportPlatform.Tickets.Contracts;
@@ -48,6 +51,63 @@ public abstract class TicketStoreTests(TicketsFixture fixture)
         await Assert.ThrowsAnyAsync<Exception>(() => store.SaveAsync(state with { Subject = "stale" }, version, [], new TicketProjection(null, false)));
 
         Assert.Equal("Slow laptop", (await store.LoadAsync(ticket.Id))!.Value.State.Subject);
+    }
+
+    [Fact]
+    public async Task Writer_NewTicketsStoredTogether_EachHasItsNotificationAndSearchText()
+    {
+        // New tickets written in one batch: the commit participants get them all at once (one statement each for the
+        // knowledge base's text and the new-ticket notifications); every ticket must still have its own rows.
+        var writer = fixture.Factory.Services.GetRequiredService<TicketWriter>();
+        var database = fixture.Factory.Services.GetRequiredService<IDatabase>();
+        var marker = Guid.NewGuid().ToString("N")[..12];
+        var ids = new List<long>();
+        for (var i = 0; i < 24; i++)
+        {
+            ids.Add(await store.AllocateNumberAsync());
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var before = writer.Transactions;
+        await Task.WhenAll(ids.Select((id, i) =>
+        {
+            var state = new TicketState
+            {
+                Id = id, AccountId = "acme", RequesterId = "bob", Channel = TicketChannel.Api, Priority = Priority.Low, Status = TicketStatus.New,
+                Subject = $"Batch {marker} {i}", Description = $"text {marker} {i}", CreatedAt = now, UpdatedAt = now, LastSeq = 1,
+            };
+            TicketEvent[] events = [new TicketCreated { Seq = 1, At = now, Actor = Actor.System("test"), Channel = TicketChannel.Api, Priority = Priority.Low, Subject = state.Subject }];
+            return writer.SaveAsync(new TicketWrite(state, 0, events, new TicketProjection(null, false), [], [], null, new TicketChange(state.ToView(1), events)));
+        }));
+
+        Assert.InRange(writer.Transactions - before, 1, 23);
+        await using var connection = await database.OpenConnectionAsync();
+        var texts = (await connection.QueryAsync<(long TicketId, string Subject, string Body)>(
+            $"SELECT ticket_id, subject, body FROM sp_kb_ticket_text WHERE ticket_id {database.InList("ids")} ORDER BY ticket_id", new { ids = ids.ToArray() })).ToList();
+        Assert.Equal(ids.Select((id, i) => (id, $"Batch {marker} {i}", $"text {marker} {i}")), texts);
+        var notified = (await connection.QueryAsync<(string EventKey, long TicketId, string Type)>(
+            $"SELECT event_key, ticket_id, event_type FROM sp_notifications WHERE ticket_id {database.InList("ids")} ORDER BY ticket_id", new { ids = ids.ToArray() })).ToList();
+        Assert.Equal(ids.Select(id => ($"tickets/{id}/event/1", id, "new-ticket")), notified);
+    }
+
+    [Fact]
+    public async Task SubjectSearch_PostgreSql_ServedByTheTrigramIndex()
+    {
+        var database = fixture.Factory.Services.GetRequiredService<IDatabase>();
+        if (database.Provider != DatabaseProvider.PostgreSql)
+        {
+            // SQLite narrows the search through its FTS5 trigram table instead (the API tests check the results).
+            return;
+        }
+
+        // The list's own condition (TicketQueries) must match the index's expression, or every search reads the whole table.
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SET LOCAL enable_seqscan = off", transaction: transaction);
+        var plan = string.Join('\n', await connection.QueryAsync<string>(
+            "EXPLAIN SELECT count(*) FROM sp_tickets WHERE lower(subject) LIKE @text ESCAPE '\\'", new { text = "%printer%" }, transaction));
+
+        Assert.Contains("ix_sp_tickets_subject_trgm", plan, StringComparison.Ordinal);
     }
 
     [Fact]

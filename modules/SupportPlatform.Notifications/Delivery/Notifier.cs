@@ -29,19 +29,9 @@ internal sealed class Notifier(IDatabase database, TimeProvider clock, Notificat
     {
         ArgumentNullException.ThrowIfNull(notification);
         ArgumentNullException.ThrowIfNull(transaction);
-        if (string.IsNullOrWhiteSpace(notification.EventKey) || notification.EventKey.Length > MaxEventKeyLength)
-        {
-            throw new ArgumentException($"A notification needs an event key of 1 to {MaxEventKeyLength} characters (got '{notification.EventKey}').", nameof(notification));
-        }
-
-        if (string.IsNullOrWhiteSpace(notification.Subject))
-        {
-            throw new ArgumentException($"Notification '{notification.EventKey}' has no subject.", nameof(notification));
-        }
-
+        Validate(notification);
         var connection = transaction.Connection!;
         var now = clock.GetUtcNow();
-        var nowMs = now.ToUnixTimeMilliseconds();
         var id = "n-" + Guid.NewGuid().ToString("N");
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -52,7 +42,8 @@ internal sealed class Notifier(IDatabase database, TimeProvider clock, Notificat
             new
             {
                 id, key = notification.EventKey, type = NotificationJson.Kebab(notification.Type), ticket = notification.TicketId,
-                subject = notification.Subject.ReplaceLineEndings(" "), body = notification.Text, link = notification.Link, urgent = notification.Urgent ? 1 : 0, now = nowMs,
+                subject = notification.Subject.ReplaceLineEndings(" "), body = notification.Text, link = notification.Link, urgent = notification.Urgent ? 1 : 0,
+                now = now.ToUnixTimeMilliseconds(),
             },
             transaction,
             cancellationToken: cancellationToken));
@@ -63,10 +54,100 @@ internal sealed class Notifier(IDatabase database, TimeProvider clock, Notificat
             return new NotifyResult(existing, Duplicate: true, Deliveries: 0);
         }
 
+        var deliveries = await DeliverAsync(notification, id, transaction, now, [], cancellationToken);
+        return new NotifyResult(id, Duplicate: false, deliveries);
+    }
+
+    /// <summary>
+    /// Stores several notifications in <paramref name="transaction"/> as <see cref="NotifyAsync(StaffNotification, DbTransaction, CancellationToken)"/>
+    /// does each (a key notified before is skipped), with one statement for all of them and one subscriber lookup per
+    /// event type instead of a round trip or two per notification: ticket intake tells of many new tickets per transaction.
+    /// </summary>
+    internal async Task NotifyManyAsync(IReadOnlyList<StaffNotification> notifications, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notifications);
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (notifications.Count <= 1 || notifications.Select(n => n.EventKey).Distinct(StringComparer.Ordinal).Count() != notifications.Count)
+        {
+            // None or one, or a key twice (one statement could not tell which of the two was stored first).
+            foreach (var notification in notifications)
+            {
+                await NotifyAsync(notification, transaction, cancellationToken);
+            }
+
+            return;
+        }
+
+        foreach (var notification in notifications)
+        {
+            Validate(notification);
+        }
+
+        var connection = transaction.Connection!;
+        var now = clock.GetUtcNow();
+        var subscribers = new Dictionary<NotificationEventType, IReadOnlyList<string>>();
+        foreach (var chunk in notifications.Chunk(500))
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO sp_notifications (id, event_key, event_type, ticket_id, subject, body, link, urgent, created_at_ms) VALUES ");
+            var parameters = new DynamicParameters();
+            var ids = new Dictionary<string, (string Id, StaffNotification Notification)>(StringComparer.Ordinal);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var n = chunk[i];
+                var id = "n-" + Guid.NewGuid().ToString("N");
+                ids[n.EventKey] = (id, n);
+                sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@id{i}, @k{i}, @t{i}, @tk{i}, @s{i}, @b{i}, @l{i}, @u{i}, @now)");
+                parameters.Add($"id{i}", id);
+                parameters.Add($"k{i}", n.EventKey);
+                parameters.Add($"t{i}", NotificationJson.Kebab(n.Type));
+                parameters.Add($"tk{i}", n.TicketId);
+                parameters.Add($"s{i}", n.Subject.ReplaceLineEndings(" "));
+                parameters.Add($"b{i}", n.Text);
+                parameters.Add($"l{i}", n.Link);
+                parameters.Add($"u{i}", n.Urgent ? 1 : 0);
+            }
+
+            parameters.Add("now", now.ToUnixTimeMilliseconds());
+            sql.Append(" ON CONFLICT (event_key) DO NOTHING RETURNING event_key");
+            var stored = await connection.QueryAsync<string>(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
+            foreach (var key in stored.ToHashSet(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                var (id, notification) = ids[key];
+                await DeliverAsync(notification, id, transaction, now, subscribers, cancellationToken);
+            }
+        }
+    }
+
+    private static void Validate(StaffNotification notification)
+    {
+        if (string.IsNullOrWhiteSpace(notification.EventKey) || notification.EventKey.Length > MaxEventKeyLength)
+        {
+            throw new ArgumentException($"A notification needs an event key of 1 to {MaxEventKeyLength} characters (got '{notification.EventKey}').", nameof(notification));
+        }
+
+        if (string.IsNullOrWhiteSpace(notification.Subject))
+        {
+            throw new ArgumentException($"Notification '{notification.EventKey}' has no subject.", nameof(notification));
+        }
+    }
+
+    /// <summary>Queues the deliveries of stored notification <paramref name="id"/>; returns how many are pending.</summary>
+    private async Task<int> DeliverAsync(
+        StaffNotification notification, string id, DbTransaction transaction, DateTimeOffset now,
+        Dictionary<NotificationEventType, IReadOnlyList<string>> subscribers, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var nowMs = now.ToUnixTimeMilliseconds();
         var recipients = new List<string>(notification.Recipients.Where(r => !string.IsNullOrWhiteSpace(r)));
         if (notification.IncludeSubscribers)
         {
-            recipients.AddRange(await preferences.SubscribersAsync(connection, transaction, notification.Type, cancellationToken));
+            if (!subscribers.TryGetValue(notification.Type, out var subscribed))
+            {
+                subscribed = await preferences.SubscribersAsync(connection, transaction, notification.Type, cancellationToken);
+                subscribers[notification.Type] = subscribed;
+            }
+
+            recipients.AddRange(subscribed);
         }
 
         var deliveries = 0;
@@ -102,8 +183,14 @@ internal sealed class Notifier(IDatabase database, TimeProvider clock, Notificat
             deliveries++;
         }
 
-        signal.WakeSoon();
-        return new NotifyResult(id, Duplicate: false, deliveries);
+        if (deliveries > 0)
+        {
+            // Only pending deliveries give the dispatcher work; a notification nobody receives (no subscriber, no
+            // recipient) must not cost a delivery pass, which under ticket intake meant one query per new ticket.
+            signal.WakeSoon();
+        }
+
+        return deliveries;
     }
 
     public void Wake() => signal.Wake();

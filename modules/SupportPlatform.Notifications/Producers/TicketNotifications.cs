@@ -18,7 +18,36 @@ namespace SupportPlatform.Notifications.Producers;
 /// </summary>
 internal sealed partial class TicketNotifications(INotifier notifier, IEnumerable<IUserDirectory> users, EscalationService escalations, IEnumerable<IAgentDirectory> agents) : ITicketCommitParticipant
 {
-    public async Task OnCommittingAsync(TicketChange change, DbTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// The changes of one group commit: the new-ticket notifications of all of them are stored together (one statement,
+    /// one subscriber lookup), everything else as for a single change.
+    /// </summary>
+    public async Task OnCommittingAsync(IReadOnlyList<TicketChange> changes, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (changes.Count <= 1 || notifier is not Delivery.Notifier batching)
+        {
+            foreach (var change in changes)
+            {
+                await OnCommittingAsync(change, transaction, cancellationToken);
+            }
+
+            return;
+        }
+
+        var created = new List<StaffNotification>();
+        foreach (var change in changes)
+        {
+            await HandleAsync(change, transaction, created, cancellationToken);
+        }
+
+        await batching.NotifyManyAsync(created, transaction, cancellationToken);
+    }
+
+    public Task OnCommittingAsync(TicketChange change, DbTransaction transaction, CancellationToken cancellationToken) =>
+        HandleAsync(change, transaction, null, cancellationToken);
+
+    /// <summary>Notifies what <paramref name="change"/> calls for; new-ticket notifications go to <paramref name="created"/> when given (stored by the caller).</summary>
+    private async Task HandleAsync(TicketChange change, DbTransaction transaction, List<StaffNotification>? created, CancellationToken cancellationToken)
     {
         var ticket = change.Ticket;
         foreach (var e in change.Events)
@@ -26,16 +55,25 @@ internal sealed partial class TicketNotifications(INotifier notifier, IEnumerabl
             var key = $"tickets/{ticket.Id}/event/{e.Seq}";
             switch (e)
             {
-                case TicketCreated created:
-                    await notifier.NotifyAsync(new StaffNotification(key, NotificationEventType.NewTicket,
-                        $"New {Lower(created.Priority)} ticket #{ticket.Id}: {ticket.Subject}",
-                        $"{ticket.AccountId} opened ticket #{ticket.Id} by {Lower(created.Channel)}: {ticket.Subject}")
+                case TicketCreated opened:
+                    var newTicket = new StaffNotification(key, NotificationEventType.NewTicket,
+                        $"New {Lower(opened.Priority)} ticket #{ticket.Id}: {ticket.Subject}",
+                        $"{ticket.AccountId} opened ticket #{ticket.Id} by {Lower(opened.Channel)}: {ticket.Subject}")
                     {
-                        IncludeSubscribers = true, TicketId = ticket.Id, Urgent = created.Priority == Priority.Critical,
-                    }, transaction, cancellationToken);
-                    if (created.Priority == Priority.Critical || created.Channel == TicketChannel.Voicemail)
+                        IncludeSubscribers = true, TicketId = ticket.Id, Urgent = opened.Priority == Priority.Critical,
+                    };
+                    if (created is not null)
                     {
-                        var kind = created.Channel switch
+                        created.Add(newTicket);
+                    }
+                    else
+                    {
+                        await notifier.NotifyAsync(newTicket, transaction, cancellationToken);
+                    }
+
+                    if (opened.Priority == Priority.Critical || opened.Channel == TicketChannel.Voicemail)
+                    {
+                        var kind = opened.Channel switch
                         {
                             TicketChannel.Voicemail => "voicemail",
                             TicketChannel.Monitoring => "monitoring-incident",

@@ -24,4 +24,18 @@ public interface ITicketCommitParticipant
 {
     /// <summary>Writes what <paramref name="change"/> calls for through <paramref name="transaction"/>.</summary>
     Task OnCommittingAsync(TicketChange change, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes what each of <paramref name="changes"/> calls for: changes of different tickets that are committed in one
+    /// transaction (the ticket writer's group commit), in the order they are stored. By default one after the other;
+    /// a participant that can write them all at once (one multi-row statement instead of one round trip per ticket)
+    /// overrides it. Throwing rolls back every change of the batch; each is then written again alone.
+    /// </summary>
+    async Task OnCommittingAsync(IReadOnlyList<TicketChange> changes, System.Data.Common.DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var change in changes)
+        {
+            await OnCommittingAsync(change, transaction, cancellationToken);
+        }
+    }
 }

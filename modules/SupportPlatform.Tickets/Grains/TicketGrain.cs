@@ -23,7 +23,6 @@ internal sealed class TicketGrain(
     IDeadlineScheduler scheduler,
     TimeProvider clock,
     IEnumerable<ITicketObserver> observers,
-    IEnumerable<ITicketCommitParticipant> participants,
     IEnumerable<IOutboundMail> mail,
     Router router,
     RoutingStore routing,
@@ -37,7 +36,6 @@ internal sealed class TicketGrain(
     private const int MaxTags = 20;
     private const int MaxTag = 50;
 
-    private readonly ITicketCommitParticipant[] participants = [.. participants];
     private readonly IOutboundMail? mailOutbox = mail.FirstOrDefault();
     private TicketState? state;
     private long version;
@@ -782,21 +780,8 @@ internal sealed class TicketGrain(
         try
         {
             var committing = new TicketChange(next.ToView(version + 1), numbered);
-            version = await writer.SaveAsync(new TicketWrite(next, version, numbered, projection, schedule, cancel,
-                inTransaction is null && participants.Length == 0
-                    ? null
-                    : async (connection, transaction) =>
-                    {
-                        if (inTransaction is not null)
-                        {
-                            await inTransaction(connection, transaction);
-                        }
-
-                        foreach (var participant in participants)
-                        {
-                            await participant.OnCommittingAsync(committing, transaction, CancellationToken.None);
-                        }
-                    }));
+            // The commit participants (notifications, search text, requester mail...) are told by the writer, in the same transaction.
+            version = await writer.SaveAsync(new TicketWrite(next, version, numbered, projection, schedule, cancel, inTransaction, committing));
         }
         catch (TicketConcurrencyException)
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SupportPlatform.Scheduling.Contracts;
 using SupportPlatform.Storage.Contracts;
@@ -9,7 +10,10 @@ using SupportPlatform.Tickets.Grains;
 
 namespace SupportPlatform.Tickets.Persistence;
 
-/// <summary>One ticket change to store: the row, the new events, the deadline changes and any further writes.</summary>
+/// <summary>
+/// One ticket change to store: the row, the new events, the deadline changes and any further writes of its own; the
+/// commit participants (<see cref="ITicketCommitParticipant"/>) are told of <paramref name="Change"/> in the same transaction.
+/// </summary>
 internal sealed record TicketWrite(
     TicketState State,
     long ExpectedVersion,
@@ -17,7 +21,8 @@ internal sealed record TicketWrite(
     TicketProjection Projection,
     IReadOnlyCollection<DeadlineRequest> Schedule,
     IReadOnlyCollection<string> Cancel,
-    Func<DbConnection, DbTransaction, Task>? InTransaction);
+    Func<DbConnection, DbTransaction, Task>? InTransaction,
+    TicketChange? Change = null);
 
 /// <summary>
 /// Group commit for ticket changes. Every change is stored durably before its caller hears back, but changes that
@@ -42,12 +47,15 @@ internal sealed class TicketWriter : IDisposable
     private readonly ILogger<TicketWriter> logger;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>();
     private readonly Lazy<Task[]> writers;
+    private readonly Lazy<ITicketCommitParticipant[]> participants;
     private readonly Counter<long> transactions;
     private readonly Histogram<int> batchSizes;
     private long transactionCount;
 
-    public TicketWriter(TicketStore store, IDatabase database, IDeadlineScheduler scheduler, ILogger<TicketWriter> logger, IMeterFactory? meters = null)
+    public TicketWriter(TicketStore store, IDatabase database, IDeadlineScheduler scheduler, IServiceProvider services, ILogger<TicketWriter> logger, IMeterFactory? meters = null)
     {
+        // Resolved at the first write, not here: participants come from other modules, whose services may need the ticket writer themselves.
+        participants = new Lazy<ITicketCommitParticipant[]>(() => [.. services.GetServices<ITicketCommitParticipant>()]);
         var meter = meters?.Create("SupportPlatform.Tickets") ?? new Meter("SupportPlatform.Tickets");
         transactions = meter.CreateCounter<long>("sp.tickets.write.transactions", description: "Transactions that stored ticket changes (a batch counts once).");
         batchSizes = meter.CreateHistogram<int>("sp.tickets.write.batch_size", description: "Ticket changes stored per transaction.");
@@ -134,7 +142,7 @@ internal sealed class TicketWriter : IDisposable
         try
         {
             var version = await store.SaveAsync(write.State, write.ExpectedVersion, write.Events, write.Projection,
-                write.Schedule.Count + write.Cancel.Count == 0 && write.InTransaction is null
+                write.Schedule.Count + write.Cancel.Count == 0 && write.InTransaction is null && (write.Change is null || participants.Value.Length == 0)
                     ? null
                     : async (connection, transaction) =>
                     {
@@ -146,6 +154,11 @@ internal sealed class TicketWriter : IDisposable
                         if (write.InTransaction is not null)
                         {
                             await write.InTransaction(connection, transaction);
+                        }
+
+                        if (write.Change is { } change)
+                        {
+                            await ParticipateAsync([change], transaction);
                         }
                     });
             Committed(1);
@@ -192,6 +205,13 @@ internal sealed class TicketWriter : IDisposable
                 }
             }
 
+            // Each participant sees the batch's changes at once, so it can write them in one statement, not one per ticket.
+            var changes = batch.Where(p => p.Write.Change is not null).Select(p => p.Write.Change!).ToList();
+            if (changes.Count > 0)
+            {
+                await ParticipateAsync(changes, transaction);
+            }
+
             await transaction.CommitAsync();
         }
         catch (Exception ex)
@@ -207,6 +227,14 @@ internal sealed class TicketWriter : IDisposable
         }
 
         return true;
+    }
+
+    private async Task ParticipateAsync(IReadOnlyList<TicketChange> changes, DbTransaction transaction)
+    {
+        foreach (var participant in participants.Value)
+        {
+            await participant.OnCommittingAsync(changes, transaction, CancellationToken.None);
+        }
     }
 
     private sealed record Pending(TicketWrite Write, TaskCompletionSource<long> Completion);
