@@ -403,7 +403,7 @@ public abstract class InboundMailTests
         }
 
         using var staff = await factory.CreateStaffClientAsync("agent");
-        var outbox = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?pageSize=500"))!.AsArray();
+        var outbox = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?pageSize=200"))!.AsArray();
         Assert.Equal(Pairs, outbox.Count(m => m!["purpose"]!.GetValue<string>() == "mail-acknowledgement"));
         var tickets = offers.Where(o => o.Kind == "parent").Select(o => o.Result.Result.TicketId).Distinct().Count();
         Assert.Equal(Pairs, JsonNode.Parse(await staff.GetStringAsync("/api/tickets?channel=email&pageSize=100"))!["items"]!.AsArray().Count);

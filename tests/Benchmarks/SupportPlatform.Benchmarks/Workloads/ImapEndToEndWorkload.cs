@@ -30,7 +30,9 @@ internal sealed class ImapEndToEndWorkload : IWorkload
     {
         var count = context.Pick(2_000, 10_000);
         var database = await BenchDatabase.CreateAsync(context.PostgresAdmin, "bench_imap", cancellationToken);
-        await using var dovecot = await DovecotServer.StartAsync();
+        // The source's own disk flushes are not what is measured, and with them delivering 10,000 messages over LMTP on a
+        // busy machine took longer than the import: the workload's Dovecot does not fsync (the platform's PostgreSQL does).
+        await using var dovecot = await DovecotServer.StartAsync(new DovecotOptions { ExtraSettings = ["mail_fsync = never"] });
         using var data = new TempDirectory("sp-bench-imap-e2e-");
         using (var client = await dovecot.ConnectAsync(User))
         {
@@ -58,10 +60,12 @@ internal sealed class ImapEndToEndWorkload : IWorkload
         // Warm-up (JIT, pools, the account's grain): a tenth of the size through the same path, not measured.
         var warm = Math.Max(100, count / 10);
         await RunAsync(dovecot, database, "warm", warm, 0, host, cancellationToken);
+        var cpuBefore = host.TotalProcessorTime;
         var (elapsed, load) = await RunAsync(dovecot, database, "run", count, warm, host, cancellationToken);
+        var cpuPerMessage = (host.TotalProcessorTime - cpuBefore).TotalMilliseconds / count;
 
         var rate = count / elapsed.TotalSeconds;
-        context.Log.WriteLine($"  {count} messages imported end to end in {elapsed.TotalSeconds:0.0} s: {rate:0} msg/s (load average {load})");
+        context.Log.WriteLine($"  {count} messages imported end to end in {elapsed.TotalSeconds:0.0} s: {rate:0} msg/s, host CPU {cpuPerMessage:0.00} ms per message (load average {load})");
         return
         [
             new WorkloadResult(Throughput, rate, "msg/s", RawInsertBaseline.WorkloadName, null, true, new Dictionary<string, string>
@@ -70,6 +74,8 @@ internal sealed class ImapEndToEndWorkload : IWorkload
                 ["replies threaded"] = (count / 5).ToString(CultureInfo.InvariantCulture),
                 ["seconds"] = elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
                 ["load average before/after"] = load,
+                // Like ticket intake's: hardly moves when other work shares the machine, so it compares runs on a busy one.
+                ["host CPU per message"] = cpuPerMessage.ToString("0.00", CultureInfo.InvariantCulture) + " ms",
                 ["stored = delivered, every message moved"] = "yes",
             }, AbsoluteTarget: 200),
         ];
