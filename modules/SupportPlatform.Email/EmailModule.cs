@@ -39,6 +39,7 @@ public sealed class EmailModule : IModule
         services.AddOptions<InboundOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>();
         services.AddSingleton<InboundStore>();
+        services.AddSingleton<InboundFinisher>();
         services.AddSingleton<InboundProcessor>();
         services.AddSingleton<IInboundMailSink, InboundMailSink>();
         services.AddHostedService<InboundRecovery>();

@@ -46,7 +46,8 @@ internal sealed record MailboxSettings(
     TimeSpan PollInterval,
     TimeSpan IdleRefresh,
     TimeSpan RetryInterval,
-    TimeSpan ReconnectMax)
+    TimeSpan ReconnectMax,
+    int Concurrency = 1)
 {
     /// <summary>The source id handed to the sink with every message.</summary>
     public string SourceId => "imap:" + Id;
@@ -136,7 +137,8 @@ internal static partial class ImapSettings
             TimeSpan.FromSeconds(Integer(section, "pollSeconds", path, 60, 1, 86400)),
             TimeSpan.FromSeconds(Integer(section, "idleRefreshSeconds", path, 540, 1, 1740)),
             TimeSpan.FromSeconds(Integer(section, "retrySeconds", path, 30, 1, 86400)),
-            TimeSpan.FromSeconds(Integer(section, "reconnectMaxSeconds", path, 300, 1, 86400)));
+            TimeSpan.FromSeconds(Integer(section, "reconnectMaxSeconds", path, 300, 1, 86400)),
+            Integer(section, "concurrency", path, 8, 1, 64));
     }
 
     private static OAuth2ClientSettings? ReadOAuth2(IConfigurationSection section, string path)

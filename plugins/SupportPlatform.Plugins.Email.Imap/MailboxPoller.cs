@@ -222,6 +222,42 @@ internal sealed partial class MailboxPoller(
             accepted.Clear();
         }
 
+        // Messages are fetched one after another in UID order on this connection and handed to the sink as they come,
+        // up to mailbox.Concurrency at a time (the sink commits them concurrently, and keeps a reply that arrives while
+        // its parent is still being stored behind that parent). Results are taken in UID order, so the cursor and the
+        // first refused message mean the same as with one message at a time; each message is still acknowledged only
+        // after the sink returned for it.
+        // At most mailbox.Concurrency messages are held between fetch and result (a slow one holds up the window, so
+        // memory stays bounded).
+        var pending = new Queue<(UniqueId Uid, Task<bool?> Accepted)>();
+        async Task TakeAsync(int keep, CancellationToken token)
+        {
+            // Results in UID order: every finished one at the head, and more (waiting) until at most `keep` remain.
+            while (pending.Count > 0 && (pending.Count > keep || pending.Peek().Accepted.IsCompleted))
+            {
+                var (uid, task) = pending.Dequeue();
+                switch (await task.ConfigureAwait(false))
+                {
+                    case true:
+                        accepted.Add(uid);
+                        if (accepted.Count >= AckBatch)
+                        {
+                            await FlushAsync(token).ConfigureAwait(false);
+                        }
+
+                        break;
+                    case false:
+                        failed++;
+                        firstFailure = Math.Min(firstFailure, uid.Id);
+                        break;
+                    default:
+                        // Cancelled (stopping): neither accepted nor refused; nothing after it moves the cursor.
+                        firstFailure = Math.Min(firstFailure, uid.Id);
+                        break;
+                }
+            }
+        }
+
         try
         {
             for (var start = 0; start < uids.Count; start += FetchBatch)
@@ -232,21 +268,14 @@ internal sealed partial class MailboxPoller(
                 foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (await ImportAsync(folder, summary, uidValidity, limit, cancellationToken).ConfigureAwait(false))
-                    {
-                        accepted.Add(summary.UniqueId);
-                        if (accepted.Count >= AckBatch)
-                        {
-                            await FlushAsync(cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                    else
-                    {
-                        failed++;
-                        firstFailure = Math.Min(firstFailure, summary.UniqueId.Id);
-                    }
+                    await TakeAsync(mailbox.Concurrency - 1, cancellationToken).ConfigureAwait(false);
+                    var mail = await FetchAsync(folder, summary, uidValidity, limit, cancellationToken).ConfigureAwait(false);
+
+                    // Started here, in UID order (the sink registers the message before its first wait).
+                    pending.Enqueue((summary.UniqueId, OfferAsync(mail, summary.UniqueId, cancellationToken)));
                 }
 
+                await TakeAsync(0, cancellationToken).ConfigureAwait(false);
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -256,6 +285,8 @@ internal sealed partial class MailboxPoller(
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
+                await Task.WhenAll(pending.Select(p => p.Accepted)).WaitAsync(grace.Token).ConfigureAwait(false);
+                await TakeAsync(0, grace.Token).ConfigureAwait(false);
                 await FlushAsync(grace.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ImapProtocolException or ImapCommandException)
@@ -265,6 +296,12 @@ internal sealed partial class MailboxPoller(
 
             throw;
         }
+        finally
+        {
+            // Never leave a sink call running past this pass (they do not throw; a broken connection only means their
+            // messages are offered again on the next connection, and the sink answers Duplicate).
+            await Task.WhenAll(pending.Select(p => p.Accepted)).ConfigureAwait(false);
+        }
 
         _failedInLastPass = failed;
         var waiting = folder.Count;
@@ -273,8 +310,8 @@ internal sealed partial class MailboxPoller(
         return waiting;
     }
 
-    /// <summary>Hands one message to the sink; false when the sink threw (the message then stays where it is).</summary>
-    private async Task<bool> ImportAsync(IMailFolder folder, IMessageSummary summary, uint uidValidity, long limit, CancellationToken cancellationToken)
+    /// <summary>Reads one message (its headers only when it is over the sink's limit).</summary>
+    private async Task<InboundMail> FetchAsync(IMailFolder folder, IMessageSummary summary, uint uidValidity, long limit, CancellationToken cancellationToken)
     {
         var size = (long?)summary.Size ?? 0;
         var oversized = limit > 0 && size > limit;
@@ -289,7 +326,7 @@ internal sealed partial class MailboxPoller(
             content = buffer.ToArray();
         }
 
-        var mail = new InboundMail(
+        return new InboundMail(
             mailbox.SourceId,
             $"{mailbox.Folder}/{uidValidity}/{summary.UniqueId.Id}",
             content,
@@ -297,19 +334,27 @@ internal sealed partial class MailboxPoller(
         {
             OriginalSize = oversized ? size : null,
         };
+    }
+
+    /// <summary>
+    /// Hands one message to the sink: true when accepted, false when the sink threw (the message then stays where it
+    /// is), null when cancelled. Never throws.
+    /// </summary>
+    private async Task<bool?> OfferAsync(InboundMail mail, UniqueId uid, CancellationToken cancellationToken)
+    {
         try
         {
             var result = await sink.AcceptAsync(mail, cancellationToken).ConfigureAwait(false);
-            LogAccepted(logger, mailbox.Id, summary.UniqueId.Id, result.Disposition, result.TicketId, result.Reason);
+            LogAccepted(logger, mailbox.Id, uid.Id, result.Disposition, result.TicketId, result.Reason);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            throw;
+            return null;
         }
         catch (Exception ex)
         {
-            LogNotAccepted(logger, ex, mailbox.Id, summary.UniqueId.Id);
+            LogNotAccepted(logger, ex, mailbox.Id, uid.Id);
             return false;
         }
     }

@@ -365,6 +365,54 @@ public abstract class InboundMailTests
     }
 
     [Fact]
+    public async Task ConcurrentOffers_ReplyWithItsParent_ThreadsOnIt_DuplicatesSuppressed_FinishesShareTransactions()
+    {
+        using var factory = await HostAsync();
+        var sink = factory.Services.GetRequiredService<IInboundMailSink>();
+        var finisher = factory.Services.GetRequiredService<SupportPlatform.Email.Inbound.InboundFinisher>();
+        var before = finisher.Transactions;
+        const int Pairs = 20;
+        static InboundMail Mail(int pair, bool reply) => new("imap:test", null, Encoding.UTF8.GetBytes(
+            $"From: Sender {pair} <s{pair}@client.example>\r\nTo: support@msp.example\r\nSubject: {(reply ? "Re: " : "")}Concurrent {pair}\r\n" +
+            $"Message-ID: <{(reply ? "reply" : "parent")}-{pair}@client.example>\r\n{(reply ? $"In-Reply-To: <parent-{pair}@client.example>\r\n" : "")}\r\n" +
+            $"{(reply ? "A reply" : "A question")} number {pair}.\r\n"), Received);
+
+        // Handed over as an adapter with several messages in flight does: in order, without waiting, the reply right
+        // after its parent (whose ticket does not exist yet), and the parent offered a second time meanwhile.
+        var offers = new List<(int Pair, string Kind, Task<InboundMailResult> Result)>();
+        for (var pair = 0; pair < Pairs; pair++)
+        {
+            offers.Add((pair, "parent", sink.AcceptAsync(Mail(pair, reply: false), CancellationToken.None)));
+            offers.Add((pair, "reply", sink.AcceptAsync(Mail(pair, reply: true), CancellationToken.None)));
+            offers.Add((pair, "again", sink.AcceptAsync(Mail(pair, reply: false), CancellationToken.None)));
+        }
+
+        await Task.WhenAll(offers.Select(o => o.Result));
+        for (var pair = 0; pair < Pairs; pair++)
+        {
+            var parent = await offers.Single(o => o.Pair == pair && o.Kind == "parent").Result;
+            var reply = await offers.Single(o => o.Pair == pair && o.Kind == "reply").Result;
+            var again = await offers.Single(o => o.Pair == pair && o.Kind == "again").Result;
+            // Either offer of the parent may store it first; the other is answered Duplicate with the same ticket.
+            var outcomes = new[] { parent.Disposition, again.Disposition };
+            Assert.Contains(InboundMailDisposition.TicketCreated, outcomes);
+            Assert.Contains(InboundMailDisposition.Duplicate, outcomes);
+            Assert.Equal(parent.TicketId, again.TicketId);
+            Assert.Equal(InboundMailDisposition.CommentAdded, reply.Disposition);
+            Assert.Equal(parent.TicketId, reply.TicketId);
+        }
+
+        using var staff = await factory.CreateStaffClientAsync("agent");
+        var outbox = JsonNode.Parse(await staff.GetStringAsync("/api/admin/mail/outbox?pageSize=200"))!.AsArray();
+        Assert.Equal(Pairs, outbox.Count(m => m!["purpose"]!.GetValue<string>() == "mail-acknowledgement"));
+        var tickets = offers.Where(o => o.Kind == "parent").Select(o => o.Result.Result.TicketId).Distinct().Count();
+        Assert.Equal(Pairs, JsonNode.Parse(await staff.GetStringAsync("/api/tickets?channel=email&pageSize=100"))!["items"]!.AsArray().Count);
+        Assert.Equal(Pairs, tickets);
+        // 40 messages finished (the duplicates write nothing): in fewer transactions than messages.
+        Assert.InRange(finisher.Transactions - before, 1, (2 * Pairs) - 1);
+    }
+
+    [Fact]
     public async Task AccountEmailDomains_AreValidated_AndBelongToOneAccount()
     {
         using var factory = await HostAsync();

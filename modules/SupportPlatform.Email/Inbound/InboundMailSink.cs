@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,6 +20,9 @@ internal sealed class InboundMailSink(
     TimeProvider clock,
     ILogger<InboundMailSink> logger) : IInboundMailSink
 {
+    private readonly ConcurrentDictionary<string, InFlight> inFlight = new(StringComparer.Ordinal);
+    private long sequence;
+
     public long MaxMessageBytes => options.CurrentValue.MaxMessageBytes;
 
     public async Task<InboundMailResult> AcceptAsync(InboundMail mail, CancellationToken cancellationToken)
@@ -35,28 +40,81 @@ internal sealed class InboundMailSink(
 
         var parsed = ParsedMail.Parse(mail.Content, mail.EnvelopeFrom);
         var key = ParsedMail.ImportKey(parsed.MessageId, mail.Content.Span);
-        var id = Guid.NewGuid().ToString("N");
+
+        // Registered before the first wait, so a reply handed over after its parent (an adapter offering a batch
+        // concurrently, in order) finds the parent here and waits for it before looking for its ticket.
+        var self = new InFlight(Interlocked.Increment(ref sequence), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var registered = parsed.MessageId is { } own && inFlight.TryAdd(own, self);
+        try
+        {
+            var parents = parsed.References
+                .Select(r => inFlight.TryGetValue(r, out var parent) && parent.Sequence < self.Sequence ? parent.Done.Task : null)
+                .OfType<Task>()
+                .ToList();
+            if (parents.Count > 0)
+            {
+                await Task.WhenAll(parents).WaitAsync(cancellationToken);
+            }
+
+            return await AcceptParsedAsync(mail, parsed, key, cancellationToken);
+        }
+        finally
+        {
+            if (registered)
+            {
+                inFlight.TryRemove(new KeyValuePair<string, InFlight>(parsed.MessageId!, self));
+            }
+
+            self.Done.TrySetResult();
+        }
+    }
+
+    private async Task<InboundMailResult> AcceptParsedAsync(InboundMail mail, ParsedMail parsed, string key, CancellationToken cancellationToken)
+    {
+        var row = new InboundRow
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            ImportKey = key,
+            SourceId = mail.SourceId,
+            SourceKey = mail.SourceKey,
+            MessageId = parsed.MessageId,
+            FromAddress = parsed.From,
+            EnvelopeFrom = mail.EnvelopeFrom,
+            Subject = Cut(parsed.Subject, 500),
+            Size = mail.Content.Length,
+            OriginalSize = mail.OriginalSize,
+            ReceivedAtMs = mail.ReceivedAt.ToUnixTimeMilliseconds(),
+            StoredAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            State = "stored",
+        };
+
+        // The plan is decided first and stored with the raw message in one insert (no separate plan write, no read-back).
+        // A message offered again finds its row; a plan decided for it is then dropped (its ticket number stays unused).
+        var plan = await processor.DecideNewAsync(row, parsed, cancellationToken);
         var inserted = await store.InsertAsync(new
         {
-            id,
+            id = row.Id,
             import_key = key,
-            source_id = mail.SourceId,
-            source_key = mail.SourceKey,
-            message_id = parsed.MessageId,
+            source_id = row.SourceId,
+            source_key = row.SourceKey,
+            message_id = row.MessageId,
             thread_index = parsed.ThreadIndexRoot,
-            from_address = parsed.From,
-            envelope_from = mail.EnvelopeFrom,
-            subject = Cut(parsed.Subject, 500),
-            size = (long)mail.Content.Length,
-            original_size = mail.OriginalSize,
+            from_address = row.FromAddress,
+            envelope_from = row.EnvelopeFrom,
+            subject = row.Subject,
+            size = row.Size,
+            original_size = row.OriginalSize,
             raw = mail.Content.ToArray(),
-            received_at_ms = mail.ReceivedAt.ToUnixTimeMilliseconds(),
-            stored_at_ms = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            received_at_ms = row.ReceivedAtMs,
+            stored_at_ms = row.StoredAtMs,
+            plan = plan is null ? null : JsonSerializer.Serialize(plan, InboundStore.Json),
+            ticket_id = plan?.TicketId,
+            account_id = plan?.AccountId,
         }, cancellationToken);
 
         if (inserted)
         {
-            var result = await processor.ProcessAsync(id, parsed, cancellationToken);
+            var result = plan is null ? await processor.ProcessAsync(row.Id, parsed, cancellationToken) : await processor.ProcessNewAsync(row, parsed, plan, cancellationToken);
             logger.LogInformation("Mail {Key} from {Source}: {Disposition} {Ticket} {Reason}", key, mail.SourceId, result.Disposition, result.TicketId, result.Reason);
             return result;
         }
@@ -88,6 +146,9 @@ internal sealed class InboundMailSink(
     }
 
     private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
+
+    /// <summary>A message being accepted on this node: its order of arrival and when it is through.</summary>
+    private sealed record InFlight(long Sequence, TaskCompletionSource Done);
 }
 
 internal static class InboundSources

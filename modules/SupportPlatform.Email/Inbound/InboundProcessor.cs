@@ -31,6 +31,7 @@ internal sealed partial class InboundProcessor(
     IUserDirectory users,
     IAccountDirectory accounts,
     IOutboundMail outbox,
+    InboundFinisher finisher,
     IEnumerable<INotifier> notifications,
     TemplateRenderer templates,
     IOptionsMonitor<InboundOptions> options,
@@ -73,6 +74,50 @@ internal sealed partial class InboundProcessor(
             var outcome = await ExecuteAsync(row, parsed, plan, cancellationToken);
             await FinishAsync(row, parsed, outcome, cancellationToken);
             return Result((await store.FindAsync(id, null, cancellationToken))!);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Decides what to do with a message that is not stored yet (including its ticket number), so that the plan goes
+    /// into the same insert as the raw message. Null when deciding failed: the message is then stored without a plan
+    /// and <see cref="ProcessAsync"/> decides again (and <see cref="InboundRecovery"/> retries), so nothing is lost.
+    /// </summary>
+    public async Task<InboundPlan?> DecideNewAsync(InboundRow row, ParsedMail parsed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var plan = await DecideAsync(row, parsed, cancellationToken);
+            return plan.Kind == "create" && plan.TicketId is null ? plan with { TicketId = await numbers.AllocateAsync(cancellationToken) } : plan;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Inbound mail {Id}: deciding before storing failed; stored without a plan and decided again", row.Id);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Carries out the plan of a message this call just stored with it (<see cref="DecideNewAsync"/>): no read-back of
+    /// the row or the plan; the finishing writes share a transaction with other messages' (<see cref="InboundFinisher"/>).
+    /// </summary>
+    public async Task<InboundMailResult> ProcessNewAsync(InboundRow row, ParsedMail parsed, InboundPlan plan, CancellationToken cancellationToken)
+    {
+        var gate = locks[(int)((uint)StringComparer.Ordinal.GetHashCode(row.Id) % (uint)locks.Length)];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = await ExecuteAsync(row, parsed, plan, cancellationToken);
+            if (await FinishAsync(row, parsed, outcome, cancellationToken))
+            {
+                return Result(new InboundRow { Disposition = outcome.Disposition, TicketId = outcome.TicketId, Reason = outcome.Reason });
+            }
+
+            // Finished meanwhile by another run (recovery at start): its outcome stands.
+            return Result((await store.FindAsync(row.Id, null, cancellationToken))!);
         }
         finally
         {
@@ -404,7 +449,8 @@ internal sealed partial class InboundProcessor(
         return (saved, refused.Count == 0 ? null : string.Join("; ", refused));
     }
 
-    private async Task FinishAsync(InboundRow row, ParsedMail mail, Outcome outcome, CancellationToken cancellationToken)
+    /// <summary>Marks the message done with the mail and notice it causes; false when it was done already (nothing written).</summary>
+    private async Task<bool> FinishAsync(InboundRow row, ParsedMail mail, Outcome outcome, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var email = emailOptions.CurrentValue;
@@ -454,40 +500,46 @@ internal sealed partial class InboundProcessor(
             _ => null,
         };
 
-        await using var connection = await store.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await InboundStore.FinishAsync(transaction, row.Id, outcome.Disposition, outcome.Reason, outcome.Hold, outcome.TicketId, outcome.AccountId, now))
+        // Run in a transaction shared with other messages' finishing writes, and again alone if that batch fails: it
+        // writes nothing unless the row was still 'stored', so a second run (or another node) adds nothing twice.
+        var notifier = notifications.FirstOrDefault();
+        var finished = await finisher.WriteAsync(sender ?? "", async transaction =>
         {
-            return;
-        }
-
-        foreach (var bounce in mail.Bounce ?? [])
-        {
-            await InboundStore.MarkBouncedAsync(transaction, bounce, now);
-        }
-
-        foreach (var message in mails)
-        {
-            var automaticAnswer = message.Purpose is "mail-acknowledgement" or "mail-rejected";
-            if (automaticAnswer && !await InboundStore.TryCountAutoReplyAsync(transaction, sender!, settings.AutoReplyLimit, (long)settings.AutoReplyWindow.TotalMilliseconds, now))
+            if (!await InboundStore.FinishAsync(transaction, row.Id, outcome.Disposition, outcome.Reason, outcome.Hold, outcome.TicketId, outcome.AccountId, now))
             {
-                logger.LogInformation("No {Purpose} to {Sender}: the auto-reply limit ({Limit} per {Window}) is reached", message.Purpose, sender, settings.AutoReplyLimit, settings.AutoReplyWindow);
-                continue;
+                return false;
             }
 
-            await outbox.EnqueueAsync(message, transaction, cancellationToken);
+            foreach (var bounce in mail.Bounce ?? [])
+            {
+                await InboundStore.MarkBouncedAsync(transaction, bounce, now);
+            }
+
+            foreach (var message in mails)
+            {
+                var automaticAnswer = message.Purpose is "mail-acknowledgement" or "mail-rejected";
+                if (automaticAnswer && !await InboundStore.TryCountAutoReplyAsync(transaction, sender!, settings.AutoReplyLimit, (long)settings.AutoReplyWindow.TotalMilliseconds, now))
+                {
+                    logger.LogInformation("No {Purpose} to {Sender}: the auto-reply limit ({Limit} per {Window}) is reached", message.Purpose, sender, settings.AutoReplyLimit, settings.AutoReplyWindow);
+                    continue;
+                }
+
+                await outbox.EnqueueAsync(message, transaction, CancellationToken.None);
+            }
+
+            if (notice is not null && notifier is not null)
+            {
+                await notifier.NotifyAsync(notice, transaction, CancellationToken.None);
+            }
+
+            return true;
+        }).WaitAsync(cancellationToken);
+        if (finished && notice is not null)
+        {
+            notifier?.Wake();
         }
 
-        if (notice is not null && notifications.FirstOrDefault() is { } notifier)
-        {
-            await notifier.NotifyAsync(notice, transaction, cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        if (notice is not null)
-        {
-            notifications.FirstOrDefault()?.Wake();
-        }
+        return finished;
     }
 
     private static Dictionary<string, string> ReplyHeaders(ParsedMail mail, long? ticketId)

@@ -80,9 +80,9 @@ internal sealed class InboundStore(IDatabase database)
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO sp_inbound_mail (id, import_key, source_id, source_key, message_id, thread_index, from_address, envelope_from, subject,
-                size, original_size, raw, received_at_ms, stored_at_ms, state)
+                size, original_size, raw, received_at_ms, stored_at_ms, state, plan, ticket_id, account_id)
             VALUES (@id, @import_key, @source_id, @source_key, @message_id, @thread_index, @from_address, @envelope_from, @subject,
-                @size, @original_size, @raw, @received_at_ms, @stored_at_ms, 'stored')
+                @size, @original_size, @raw, @received_at_ms, @stored_at_ms, 'stored', @plan, @ticket_id, @account_id)
             ON CONFLICT (import_key) DO NOTHING
             """,
             row,
@@ -153,18 +153,22 @@ internal sealed class InboundStore(IDatabase database)
     /// <summary>Counts one automatic answer to <paramref name="address"/>; false when the limit for the window is reached.</summary>
     public static async Task<bool> TryCountAutoReplyAsync(DbTransaction transaction, string address, int limit, long windowMs, long nowMs)
     {
-        var connection = transaction.Connection!;
-        await connection.ExecuteAsync(
+        if (limit <= 0)
+        {
+            return false;
+        }
+
+        // One statement (both back-ends have this upsert): a new address counts its first answer, an expired window
+        // starts again at one, otherwise one more while under the limit; no row changes (0) when the limit is reached.
+        return await transaction.Connection!.ExecuteAsync(
             """
-            INSERT INTO sp_mail_addresses (address, bounce_count, auto_reply_window_ms, auto_reply_count) VALUES (@address, 0, @nowMs, 0)
-            ON CONFLICT (address) DO NOTHING
-            """, new { address, nowMs }, transaction);
-        await connection.ExecuteAsync(
-            "UPDATE sp_mail_addresses SET auto_reply_window_ms = @nowMs, auto_reply_count = 0 WHERE address = @address AND auto_reply_window_ms + @windowMs <= @nowMs",
-            new { address, nowMs, windowMs }, transaction);
-        return await connection.ExecuteAsync(
-            "UPDATE sp_mail_addresses SET auto_reply_count = auto_reply_count + 1 WHERE address = @address AND auto_reply_count < @limit",
-            new { address, limit }, transaction) == 1;
+            INSERT INTO sp_mail_addresses (address, bounce_count, auto_reply_window_ms, auto_reply_count) VALUES (@address, 0, @nowMs, 1)
+            ON CONFLICT (address) DO UPDATE SET
+                auto_reply_count = CASE WHEN sp_mail_addresses.auto_reply_window_ms + @windowMs <= @nowMs THEN 1 ELSE sp_mail_addresses.auto_reply_count + 1 END,
+                auto_reply_window_ms = CASE WHEN sp_mail_addresses.auto_reply_window_ms + @windowMs <= @nowMs THEN @nowMs ELSE sp_mail_addresses.auto_reply_window_ms END
+            WHERE sp_mail_addresses.auto_reply_window_ms + @windowMs <= @nowMs OR sp_mail_addresses.auto_reply_count < @limit
+            """,
+            new { address, limit, windowMs, nowMs }, transaction) == 1;
     }
 
     public static async Task MarkBouncedAsync(DbTransaction transaction, BounceRecipient bounce, long nowMs)

@@ -12,6 +12,10 @@ namespace SupportPlatform.Sdk.Mail;
 /// <para><b>Idempotent.</b> Offering the same message again (same Message-ID, or the same content when it has
 /// none) returns <see cref="InboundMailDisposition.Duplicate"/> with the first outcome's ticket, so re-offering after
 /// a crash is always safe.</para>
+/// <para><b>Concurrent calls.</b> An adapter may have several messages in flight at once (the host's sink stores
+/// them concurrently and shares commits between them). Start the calls in the order the messages arrived: a reply
+/// handed over while its parent is still being stored on the same node waits for the parent, so it threads onto the
+/// parent's ticket. Acknowledge each message only after its own call returned.</para>
 /// </remarks>
 [HostService]
 public interface IInboundMailSink

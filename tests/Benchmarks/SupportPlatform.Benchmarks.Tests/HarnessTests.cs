@@ -26,6 +26,19 @@ public sealed class HarnessTests
     }
 
     [Fact]
+    public void Rows_AbsoluteTargetBesideABaseline_RatioShown_AbsoluteDecides()
+    {
+        var rows = Report.Rows([
+            Result("baseline", 2000),
+            Result("import", 260, "baseline") with { AbsoluteTarget = 200 },
+            Result("slow import", 140, "baseline") with { AbsoluteTarget = 200 },
+        ]);
+
+        Assert.Equal(("0.13x", ">= 200 ops/s", "pass"), (rows[1].Ratio, rows[1].Target, rows[1].Result));
+        Assert.Equal(("0.07x", ">= 200 ops/s", "FAIL"), (rows[2].Ratio, rows[2].Target, rows[2].Result));
+    }
+
+    [Fact]
     public void Rows_BaselineMissing_SaysSo()
     {
         var row = Assert.Single(Report.Rows([Result("intake", 10, "baseline", 0.5)]));

@@ -20,7 +20,8 @@ internal sealed record BenchContext(RunSize Size, string PostgresAdmin, IReadOnl
 /// <summary>
 /// One measured figure. <see cref="Baseline"/> names an earlier workload; the ratio is figure / baseline figure.
 /// A figure without a baseline may carry <see cref="AbsoluteTarget"/> instead (in its own unit, e.g. a p99 latency
-/// under 1,000 ms): used only where a ratio makes no sense.
+/// under 1,000 ms): used only where a ratio makes no sense. A figure with a baseline but no ratio target may carry one
+/// too (the issue names an absolute figure): the ratio is then shown beside it, and the absolute target decides.
 /// </summary>
 internal sealed record WorkloadResult(
     string Workload,
@@ -62,13 +63,15 @@ internal static class Report
             }
 
             var ratio = r.Figure / baseline.Figure;
-            var pass = r.TargetRatio is not { } target || (r.HigherIsBetter ? ratio >= target : ratio <= target);
+            var pass = r.TargetRatio is { } target ? (r.HigherIsBetter ? ratio >= target : ratio <= target)
+                : r.AbsoluteTarget is not { } goal || (r.HigherIsBetter ? r.Figure >= goal : r.Figure <= goal);
             return new Row(
                 r.Workload,
                 Format(r.Figure, r.Unit),
                 $"{baseline.Workload} ({Format(baseline.Figure, baseline.Unit)})",
                 ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x",
-                r.TargetRatio is { } t ? (r.HigherIsBetter ? ">= " : "<= ") + t.ToString("0.##", CultureInfo.InvariantCulture) + "x" : "-",
+                r.TargetRatio is { } t ? (r.HigherIsBetter ? ">= " : "<= ") + t.ToString("0.##", CultureInfo.InvariantCulture) + "x"
+                    : r.AbsoluteTarget is { } a ? (r.HigherIsBetter ? ">= " : "<= ") + Format(a, r.Unit) : "-",
                 pass ? "pass" : "FAIL",
                 r);
         }).ToList();

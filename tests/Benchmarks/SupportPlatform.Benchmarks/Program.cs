@@ -35,7 +35,7 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-IWorkload[] workloads = [new RawInsertBaseline(), new TicketIntakeWorkload(), new DeadlineWorkload(), new LiveQueueWorkload(), new MailImportWorkload(), new ImapImportWorkload(), new AlertStormWorkload(), new KnowledgeSearchWorkload(), new ColdStartWorkload(), new IdleMemoryWorkload(), new QueuePagesWorkload(), new MonthlyReportWorkload()];
+IWorkload[] workloads = [new RawInsertBaseline(), new TicketIntakeWorkload(), new DeadlineWorkload(), new LiveQueueWorkload(), new MailImportWorkload(), new ImapEndToEndWorkload(), new ImapImportWorkload(), new AlertStormWorkload(), new KnowledgeSearchWorkload(), new ColdStartWorkload(), new IdleMemoryWorkload(), new QueuePagesWorkload(), new MonthlyReportWorkload()];
 if (postgres is null)
 {
     Console.WriteLine("Starting a throwaway PostgreSQL server with fsync and synchronous commit on...");

@@ -101,7 +101,10 @@ public sealed class ImapPluginTests : ImapTestBase
         // The third message is stored, then the process "dies" before the call returns (no acknowledgement).
         var third = messages[2].MessageId!;
         Sink.HangAfterStoring = mail => RecordingSink.MessageIdOf(mail) == third;
-        var first = StartPlugin(Mailbox(0, "support", Support));
+        // One at a time, so that the fourth and fifth are not offered yet when the "crash" comes (see the test below for concurrency).
+        var settings = Mailbox(0, "support", Support);
+        settings["mailboxes:0:concurrency"] = "1";
+        var first = StartPlugin(settings);
         await Eventually.TrueAsync(() => Sink.Stored.ContainsKey(third), "the third message is stored", diagnostics: first.Logs.ToString);
         await StopAsync(first);
 
@@ -109,7 +112,7 @@ public sealed class ImapPluginTests : ImapTestBase
         Assert.Equal(2, (await InFolderAsync("Imported")).Count);
 
         Sink.HangAfterStoring = null;
-        var second = StartPlugin(Mailbox(0, "support", Support));
+        var second = StartPlugin(settings);
 
         await Eventually.TrueAsync(async () => (await InFolderAsync("Imported")).Count == 5, "every message is moved", diagnostics: second.Logs.ToString);
         Assert.Empty(await InFolderAsync("INBOX"));
@@ -117,6 +120,38 @@ public sealed class ImapPluginTests : ImapTestBase
         Assert.Equal(2, Sink.Offered.Count(m => RecordingSink.MessageIdOf(m) == third));
         // The acknowledged ones are not offered again: the cursor (and the move) kept them out.
         Assert.Equal(6, Sink.Offered.Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_LaterMessagesOfferedWhileAnEarlierOneIsStored_NoneMovedBeforeItsOwnAndEarlierOnesReturned()
+    {
+        var messages = new List<MimeMessage>();
+        for (var i = 1; i <= 5; i++)
+        {
+            messages.Add(await DeliverAsync($"Concurrent {i}"));
+        }
+
+        // The first message's commit is slow: the others are handed over meanwhile, but none is moved before it returned
+        // (results are taken in UID order, so the cursor never passes a message that is still being stored).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstId = messages[0].MessageId!;
+        Sink.BeforeReturning = mail => RecordingSink.MessageIdOf(mail) == firstId ? release.Task : Task.CompletedTask;
+        var settings = Mailbox(0, "support", Support);
+        settings["mailboxes:0:concurrency"] = "4";
+        var plugin = StartPlugin(settings);
+
+        await Eventually.TrueAsync(() => Sink.Stored.Count == 4, "four messages are handed over while the first is still being stored", diagnostics: plugin.Logs.ToString);
+        Assert.Equal(4, Sink.Offered.Count);
+        Assert.DoesNotContain(Sink.Offered, m => RecordingSink.MessageIdOf(m) == messages[4].MessageId!);
+        Assert.Equal(5, (await InFolderAsync("INBOX")).Count);
+        Assert.Empty(await InFolderAsync("Imported"));
+
+        release.SetResult();
+
+        await Eventually.TrueAsync(async () => (await InFolderAsync("Imported")).Count == 5, "every message is moved once stored", diagnostics: plugin.Logs.ToString);
+        Assert.Empty(await InFolderAsync("INBOX"));
+        Assert.Equal(5, Sink.Offered.Count);
+        Assert.Equal(messages.Select(m => m.MessageId!).Order(), Sink.Stored.Keys.Order());
     }
 
     [Fact]
