@@ -198,7 +198,7 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
 
     /// <summary>
     /// Spelling fallback: every word not in the articles' vocabulary (unstemmed words: fts_sp_kb_words_vocab on SQLite,
-    /// sp_kb_vocabulary on PostgreSQL) is replaced by the most frequent vocabulary word at the smallest edit distance (at
+    /// the table of the same name on PostgreSQL) is replaced by the most frequent vocabulary word at the smallest edit distance (at
     /// most 1; 2 for words of five letters or more). Null when no word could be corrected. On PostgreSQL the candidates
     /// are the vocabulary words sharing enough trigrams with the word (its trigram index), on SQLite every word of a
     /// close length; the edit distance decides in both.
@@ -221,11 +221,11 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
                 await connection.ExecuteAsync(new CommandDefinition(
                     "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)", transaction: transaction, cancellationToken: cancellationToken));
                 candidates = await connection.QueryAsync<(string Term, long Docs)>(new CommandDefinition("""
-                    SELECT term, docs::bigint FROM sp_kb_vocabulary WHERE term = @word
+                    SELECT term, doc::bigint FROM fts_sp_kb_words_vocab WHERE term = @word
                     UNION ALL
-                    SELECT c.term, c.docs FROM (SELECT term, docs::bigint AS docs FROM sp_kb_vocabulary
+                    SELECT c.term, c.doc FROM (SELECT term, doc::bigint AS doc FROM fts_sp_kb_words_vocab
                                                  WHERE term % @word AND length(term) BETWEEN @min AND @max
-                                                 ORDER BY similarity(term, @word) DESC, docs DESC LIMIT 100) c
+                                                 ORDER BY similarity(term, @word) DESC, doc DESC LIMIT 100) c
                     """, lengths, transaction, cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
             }

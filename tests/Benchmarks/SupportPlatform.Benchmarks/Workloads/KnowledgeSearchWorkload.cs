@@ -149,7 +149,7 @@ internal sealed class KnowledgeSearchWorkload(int? tickets = null, int? articles
         {
             await using var connection = new NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync("ALTER TABLE sp_kb_ticket_text DISABLE TRIGGER tr_sp_kb_ticket_text_fts; ALTER TABLE sp_kb_articles DISABLE TRIGGER tr_sp_kb_articles_fts; ALTER TABLE sp_kb_articles DISABLE TRIGGER tr_sp_kb_articles_vocabulary;");
+            await connection.ExecuteAsync("ALTER TABLE sp_kb_ticket_text DISABLE TRIGGER tr_sp_kb_ticket_text_fts; ALTER TABLE sp_kb_articles DISABLE TRIGGER tr_sp_kb_articles_fts; ALTER TABLE sp_kb_articles DISABLE TRIGGER tr_sp_kb_articles_words_vocab;");
             await using (var copy = await connection.BeginBinaryImportAsync(
                 "COPY sp_kb_ticket_text (ticket_id, account_id, subject, body, tags, status, updated_at_ms) FROM STDIN (FORMAT BINARY)", cancellationToken))
             {
@@ -201,11 +201,11 @@ internal sealed class KnowledgeSearchWorkload(int? tickets = null, int? articles
                 INSERT INTO fts_sp_kb_articles (article_id, document)
                 SELECT id, setweight(to_tsvector('english'::regconfig, title), 'A') || setweight(to_tsvector('english'::regconfig, tags || ' ' || category), 'B')
                            || setweight(to_tsvector('english'::regconfig, body), 'C') FROM sp_kb_articles;
-                INSERT INTO sp_kb_vocabulary (term, docs)
+                INSERT INTO fts_sp_kb_words_vocab (term, doc)
                 SELECT w.term, count(*) FROM sp_kb_articles a, sp_kb_article_words(a.title, a.tags, a.body) AS w(term) GROUP BY w.term;
                 CREATE INDEX ix_fts_sp_kb_ticket_text ON fts_sp_kb_ticket_text USING gin (document);
                 CREATE INDEX ix_fts_sp_kb_articles ON fts_sp_kb_articles USING gin (document);
-                ALTER TABLE sp_kb_ticket_text ENABLE TRIGGER tr_sp_kb_ticket_text_fts; ALTER TABLE sp_kb_articles ENABLE TRIGGER tr_sp_kb_articles_fts; ALTER TABLE sp_kb_articles ENABLE TRIGGER tr_sp_kb_articles_vocabulary;
+                ALTER TABLE sp_kb_ticket_text ENABLE TRIGGER tr_sp_kb_ticket_text_fts; ALTER TABLE sp_kb_articles ENABLE TRIGGER tr_sp_kb_articles_fts; ALTER TABLE sp_kb_articles ENABLE TRIGGER tr_sp_kb_articles_words_vocab;
                 """, commandTimeout: 3600);
             // VACUUM cannot share a batch with other statements.
             await connection.ExecuteAsync("VACUUM ANALYZE", commandTimeout: 3600);
