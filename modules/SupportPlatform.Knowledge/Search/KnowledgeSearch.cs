@@ -31,12 +31,6 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
     private const string Open = "\u27E6";
     private const string Close = "\u27E7";
 
-    /// <summary>
-    /// PostgreSQL ranks a ticket search among this many of the newest matching tickets (all of them when fewer match):
-    /// staff look for recent tickets, and ranking every match of a common word costs a second and more at a million.
-    /// </summary>
-    internal const int TicketRankingWindow = 10_000;
-
     private const string HeadlineOptions = $"StartSel={Open}, StopSel={Close}, MaxWords=28, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"";
 
     public async Task<SearchResult<ArticleHit>> ArticlesAsync(
@@ -83,28 +77,17 @@ internal sealed class KnowledgeSearch(IDatabase database, TimeProvider time)
         IEnumerable<TicketRow> rows;
         if (database.Provider == DatabaseProvider.PostgreSql)
         {
-            // Ranked among the newest matches only (TicketRankingWindow): a common word matches most of a million
-            // tickets, and ranking them all took seconds (knowledge search benchmark, full size). The newest matches
-            // are read backwards along the primary key, or from the GIN index when few tickets match; the planner
-            // chooses. Only the page's tickets are joined for their text and snippet.
             var tsQuery = PostgresQuery(query, args);
-            args.Add("window", TicketRankingWindow);
-            var accountJoin = accountId is null ? "" : " JOIN sp_kb_ticket_text t ON t.ticket_id = f.ticket_id";
             rows = await connection.QueryAsync<TicketRow>(new CommandDefinition($"""
-                WITH q AS (SELECT {tsQuery} AS query),
-                     recent AS (SELECT f.ticket_id, f.document
-                                  FROM fts_sp_kb_ticket_text f{accountJoin}, q
-                                 WHERE f.document @@ q.query{accountFilter}
-                                 ORDER BY f.ticket_id DESC
-                                 LIMIT @window),
-                     top AS (SELECT r.ticket_id, ts_rank(r.document, q.query, 1) AS score
-                               FROM recent r, q
-                              ORDER BY score DESC, r.ticket_id DESC
-                              LIMIT @limit)
-                SELECT t.ticket_id AS TicketId, t.account_id AS AccountId, t.subject AS Subject, t.status AS Status, top.score AS Score,
-                       ts_headline('english'::regconfig, t.body, q.query, '{HeadlineOptions}') AS Snippet
-                  FROM top JOIN sp_kb_ticket_text t ON t.ticket_id = top.ticket_id, q
-                 ORDER BY top.score DESC, top.ticket_id DESC
+                SELECT r.TicketId, r.AccountId, r.Subject, r.Status, r.Score,
+                       ts_headline('english'::regconfig, r.body, r.query, '{HeadlineOptions}') AS Snippet
+                  FROM (SELECT t.ticket_id AS TicketId, t.account_id AS AccountId, t.subject AS Subject, t.status AS Status, t.body, q.query,
+                               ts_rank(f.document, q.query, 1) AS Score
+                          FROM fts_sp_kb_ticket_text f JOIN sp_kb_ticket_text t ON t.ticket_id = f.ticket_id, (SELECT {tsQuery} AS query) q
+                         WHERE f.document @@ q.query{accountFilter}
+                         ORDER BY Score DESC, t.ticket_id DESC
+                         LIMIT @limit) r
+                 ORDER BY r.Score DESC, r.TicketId DESC
                 """, args, cancellationToken: cancellationToken));
         }
         else
