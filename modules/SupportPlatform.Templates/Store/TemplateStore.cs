@@ -1,33 +1,11 @@
 using Dapper;
+using SupportPlatform.Core.Caching;
 using SupportPlatform.Storage.Contracts;
 
 namespace SupportPlatform.Templates.Store;
 
 /// <summary>One saved version: <see cref="Source"/> is null for a revert to the data-folder file or shipped template.</summary>
 internal sealed record TemplateVersion(string Kind, string Name, string AccountId, int Version, string? Source, string SavedBy, DateTimeOffset SavedAt);
-
-/// <summary>The change counter of the template overrides (one activation for all), as the routing rules' token.</summary>
-internal interface ITemplateVersionGrain : IGrainWithStringKey
-{
-    Task<string> Token();
-
-    Task<string> Changed();
-}
-
-internal sealed class TemplateVersionGrain : Grain, ITemplateVersionGrain
-{
-    // A value new to each activation: a counter lost with an activation is never mistaken for an old one.
-    private readonly string epoch = Guid.NewGuid().ToString("N");
-    private long counter;
-
-    public Task<string> Token() => Task.FromResult($"{epoch}:{counter}");
-
-    public Task<string> Changed()
-    {
-        counter++;
-        return Token();
-    }
-}
 
 /// <summary>
 /// The versions of template overrides (table of migration 0026). Every node keeps the overrides in effect in memory,
@@ -52,7 +30,7 @@ internal sealed class TemplateStore(IDatabase database, TimeProvider clock, IGra
     /// <summary>Every override in effect (a revert is not one).</summary>
     public async Task<IReadOnlyDictionary<(string Kind, string Name, string AccountId), TemplateVersion>> CurrentAllAsync(CancellationToken ct)
     {
-        var token = await grains.GetGrain<ITemplateVersionGrain>("templates").Token();
+        var token = await grains.GetGrain<IChangeTokenGrain>("templates").Token();
         var cached = snapshot;
         if (cached is not null && cached.Token == token && clock.GetElapsedTime(cached.ReadAt) < CacheBackstop)
         {
@@ -114,7 +92,7 @@ internal sealed class TemplateStore(IDatabase database, TimeProvider clock, IGra
         }
 
         // After the write: a reader that sees the new token reads the new overrides.
-        await grains.GetGrain<ITemplateVersionGrain>("templates").Changed();
+        await grains.GetGrain<IChangeTokenGrain>("templates").Changed();
         return new TemplateVersion(kind, name, accountId, version, source, savedBy, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()));
     }
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using SupportPlatform.Core.Caching;
 using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Tickets.Contracts;
 using SupportPlatform.Tickets.Persistence;
@@ -96,7 +97,7 @@ internal sealed class RoutingStore(IDatabase database, TimeProvider clock, IGrai
 
     public async Task<IReadOnlyList<T>> GetRulesAsync<T>(string set, CancellationToken cancellationToken = default)
     {
-        var token = await grains.GetGrain<IRuleSetVersionGrain>(set).Token();
+        var token = await grains.GetGrain<IChangeTokenGrain>("routing/" + set).Token();
         if (cache.TryGetValue(set, out var cached) && cached.Token == token && cached.Rules is IReadOnlyList<T> rules
             && clock.GetElapsedTime(cached.ReadAt) < CacheBackstop)
         {
@@ -126,7 +127,7 @@ internal sealed class RoutingStore(IDatabase database, TimeProvider clock, IGrai
         }
 
         // After the write: a reader that sees the new token reads the new rules.
-        await grains.GetGrain<IRuleSetVersionGrain>(set).Changed();
+        await grains.GetGrain<IChangeTokenGrain>("routing/" + set).Changed();
     }
 
     public async Task PutVendorAsync(Vendor vendor, CancellationToken cancellationToken = default)
