@@ -124,4 +124,22 @@ public sealed class SetupAndSettingsTests
         Assert.Equal(IdentitySchemes.Cookie, options.SignInScheme);
         Assert.Contains("email", options.Scope);
     }
+
+    [Fact]
+    public async Task Oidc_ProviderUnreachable_SignInPageSaysSo_No500()
+    {
+        // Nothing listens on this port: the discovery document cannot be read.
+        await using var host = new PlatformFactory(extra: new Dictionary<string, string?>
+        {
+            ["SupportPlatform:Identity:Oidc:Authority"] = $"http://127.0.0.1:{PlatformFactory.FreePort()}/realms/msp",
+            ["SupportPlatform:Identity:Oidc:ClientId"] = "supportplatform",
+            ["SupportPlatform:Identity:Oidc:RequireHttpsMetadata"] = "false",
+        });
+        using var browser = host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await browser.GetAsync("/auth/oidc?returnUrl=/console");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/signin?error=sso-unavailable", response.Headers.Location?.OriginalString);
+    }
 }

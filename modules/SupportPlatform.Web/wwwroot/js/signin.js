@@ -15,6 +15,7 @@ const ssoErrors = {
   'sso-deactivated': 'Single sign-on worked, but your staff account here is deactivated. Ask an administrator.',
   'sso-no-email': 'The single sign-on provider sent no email address, so you could not be matched to a staff user. Ask an administrator.',
   'sso-email-unverified': 'The single sign-on provider has not verified your email address. Verify it there, then try again.',
+  'sso-unavailable': 'Single sign-on is not available right now: the sign-on provider cannot be reached. Try again later, or sign in with your password.',
   'sso-failed': 'Single sign-on did not complete. Try again; if it keeps failing, ask an administrator (the server log has the reason).',
 };
 const ssoError = new URLSearchParams(location.search).get('error');
