@@ -12,7 +12,7 @@ namespace SupportPlatform.Identity.Tests;
 /// A real OpenID Connect provider (Debian's glewlwyd, own process, own SQLite database) and one real host process on a
 /// loopback port configured to sign staff in through it. Provider users: alice (a staff user of the platform, matched by
 /// email in another letter case, with no local password), bob (no user of the platform), carol (a deactivated staff
-/// user) and dana (a client user of the platform, not staff).
+/// user), dana (a client user of the platform, not staff) and erin (no email at the provider: her id token's email is empty).
 /// </summary>
 public sealed class OidcProviderFixture : IAsyncLifetime
 {
@@ -59,6 +59,7 @@ public sealed class OidcProviderFixture : IAsyncLifetime
         await Provider.AddUserAsync("bob", Password, "bob@elsewhere.example", "Bob Nobody", userScopes);
         await Provider.AddUserAsync("carol", Password, "carol@msp.example", "Carol Gone", userScopes);
         await Provider.AddUserAsync("dana", Password, "dana@acme.example", "Dana Client", userScopes);
+        await Provider.AddUserAsync("erin", Password, null, "Erin Without Email", userScopes);
 
         await Host.WaitReadyAsync(TimeSpan.FromSeconds(90));
         Admin = Host.Users.WithToken(await Host.Users.AdminTokenAsync());
@@ -148,6 +149,20 @@ public sealed class OidcSignInTests(OidcProviderFixture fixture) : IClassFixture
         Assert.DoesNotContain(staff.EnumerateArray(), u => u.Str("email") is "bob@elsewhere.example" or "dana@acme.example");
         var clients = await fixture.Admin.GetAsync("/api/accounts/acme/users").Ok();
         Assert.Equal(["dana@acme.example"], clients.EnumerateArray().Select(u => u.Str("email")));
+    }
+
+    [Fact]
+    public async Task ProviderUserWithoutEmail_IsRefused()
+    {
+        using var browser = GlewlwydServer.Browser();
+        var flow = await AuthorizeAtProviderAsync(browser, "erin");
+        Assert.Equal("/signin?error=sso-no-email", await FinalRedirectAsync(browser, flow.Callback));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync(Platform("/api/me"))).StatusCode);
+
+        var audit = await fixture.Admin.GetAsync("/api/admin/audit?action=signin.failed").Ok();
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.Str("detail") is { } detail
+            && detail.StartsWith("single sign-on refused: the provider's id token for subject '", StringComparison.Ordinal)
+            && detail.EndsWith("' has no 'email' claim (SupportPlatform:Identity:Oidc:EmailClaim)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -186,9 +186,11 @@ public sealed class GlewlwydServer : IAsyncDisposable
     public Task AddScopeAsync(string name) =>
         AdminAsync(HttpMethod.Post, "api/scope/", new { name, display_name = name, description = "Scope " + name, password_required = false, scheme = new { } });
 
-    /// <summary>Adds a user of the database back-end with a password, an email and <paramref name="scopes"/>.</summary>
-    public Task AddUserAsync(string username, string password, string email, string name, IEnumerable<string> scopes) =>
-        AdminAsync(HttpMethod.Post, "api/user/", new { username, password, email, name, enabled = true, scope = scopes.ToArray() });
+    /// <summary>Adds a user of the database back-end with a password, an email (none when null) and <paramref name="scopes"/>.</summary>
+    public Task AddUserAsync(string username, string password, string? email, string name, IEnumerable<string> scopes) =>
+        AdminAsync(HttpMethod.Post, "api/user/", email is null
+            ? new { username, password, name, enabled = true, scope = scopes.ToArray() }
+            : (object)new { username, password, email, name, enabled = true, scope = scopes.ToArray() });
 
     /// <summary>Adds a confidential client (client_secret_basic or client_secret_post) allowed the code flow to <paramref name="redirectUri"/>.</summary>
     public Task AddConfidentialClientAsync(string clientId, string secret, Uri redirectUri) =>
