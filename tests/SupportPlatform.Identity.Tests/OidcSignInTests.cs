@@ -131,6 +131,15 @@ public sealed class OidcSignInTests(OidcProviderFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task SignInPage_IsToldWhereSingleSignOnStarts()
+    {
+        using var anonymous = GlewlwydServer.Browser();
+        var methods = await anonymous.GetAsync(Platform("/api/auth/methods")).Ok();
+        Assert.Equal("/auth/oidc", methods.GetProperty("singleSignOn").Str("url"));
+        Assert.Equal("Single sign-on", methods.GetProperty("singleSignOn").Str("name"));
+    }
+
+    [Fact]
     public async Task ProviderUserWithoutStaffUser_IsRefused_AndNoUserIsCreated()
     {
         foreach (var (username, email) in new[] { ("bob", "bob@elsewhere.example"), ("dana", "dana@acme.example") })

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,6 +103,8 @@ public sealed class SetupAndSettingsTests
 
         Assert.Null(await host.Services.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(IdentitySchemes.Oidc));
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Users.Anonymous().GetAsync("/auth/oidc")).StatusCode);
+        var methods = await (await host.Users.Anonymous().GetAsync("/api/auth/methods")).Ok();
+        Assert.Equal(JsonValueKind.Null, methods.GetProperty("singleSignOn").ValueKind);
     }
 
     [Fact]

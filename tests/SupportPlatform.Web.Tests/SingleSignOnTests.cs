@@ -100,9 +100,11 @@ public sealed class SingleSignOnTests(SingleSignOnFixture fixture) : IClassFixtu
     {
         await using var context = await NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAtProviderAsync(context, page, "alice", "/console");
+        await page.GotoReadyAsync("/signin?returnUrl=" + Uri.EscapeDataString("/console/kb"));
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "Staff: sign in with Single sign-on" });
+        await SignInAtProviderAsync(context, page, "alice", () => link.ClickAsync());
 
-        await page.WaitForURLAsync("**/console");
+        await page.WaitForURLAsync("**/console/kb");
         var me = await context.APIRequest.GetAsync(new Uri(fixture.Host.BaseAddress, "/api/me").ToString());
         Assert.Equal(200, me.Status);
         var body = JsonDocument.Parse(await me.TextAsync()).RootElement;
@@ -115,7 +117,7 @@ public sealed class SingleSignOnTests(SingleSignOnFixture fixture) : IClassFixtu
     {
         await using var context = await NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAtProviderAsync(context, page, "bob", "/console");
+        await SignInAtProviderAsync(context, page, "bob", () => page.GotoAsync("/auth/oidc?returnUrl=/console"));
 
         await page.WaitForURLAsync("**/signin?error=sso-no-staff-user");
         var alert = page.GetByRole(AriaRole.Alert);
@@ -132,17 +134,17 @@ public sealed class SingleSignOnTests(SingleSignOnFixture fixture) : IClassFixtu
     }
 
     /// <summary>
-    /// Opens /auth/oidc, which leads the browser to the provider's login page. The Debian package cannot serve that page
+    /// Starts single sign-on with <paramref name="start"/>, which leads the browser to the provider's login page. The Debian package cannot serve that page
     /// (its config.json is a dangling link and its scripts are left out without the recommended packages), so the test
     /// signs in and grants the scopes through the provider's login API in the same browser context (same cookies), then
     /// lets the browser continue the authorization request, as the page would, and follow the redirects home.
     /// </summary>
-    private async Task SignInAtProviderAsync(IBrowserContext context, IPage page, string username, string returnUrl)
+    private async Task SignInAtProviderAsync(IBrowserContext context, IPage page, string username, Func<Task> start)
     {
         var loginRequest = page.WaitForRequestAsync(request => request.Url.Contains("/login.html", StringComparison.Ordinal));
         try
         {
-            await page.GotoAsync("/auth/oidc?returnUrl=" + Uri.EscapeDataString(returnUrl));
+            await start();
         }
         catch (PlaywrightException)
         {

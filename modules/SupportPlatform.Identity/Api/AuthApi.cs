@@ -36,6 +36,11 @@ internal static class AuthApi
             .WithName("RequestSignInLink")
             .WithSummary("Mails a one-time sign-in link to a client user. Always 202, whether or not the address is known; 503 when mail is not configured.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        auth.MapGet("/methods", (IdentitySettings identity) => TypedResults.Ok(new SignInMethods(
+                identity.Oidc is { } oidc ? new SingleSignOnMethod("/auth/oidc", oidc.DisplayName) : null)))
+            .AllowAnonymous().RequireRateLimiting(RateLimits.Public)
+            .WithName("GetSignInMethods")
+            .WithSummary("How one signs in here, for the sign-in page: singleSignOn (the URL that starts it and the provider's display name, SupportPlatform:Identity:Oidc:DisplayName) when OpenID Connect is configured, else null.");
         auth.MapGet("/antiforgery", Antiforgery).AllowAnonymous().RequireRateLimiting(RateLimits.Public)
             .WithName("GetAntiforgeryToken")
             .WithSummary("The antiforgery token for cookie-authenticated POST, PUT, PATCH and DELETE requests: send it in the header named headerName. Ask again after signing in.");
@@ -267,3 +272,9 @@ internal sealed record SignInRequest(string? Email, string? Password);
 internal sealed record LinkRequest(string? Email);
 
 internal sealed record AntiforgeryView(string HeaderName, string Token);
+
+/// <summary>The sign-in methods the sign-in page offers besides email and password.</summary>
+internal sealed record SignInMethods(SingleSignOnMethod? SingleSignOn);
+
+/// <summary>Single sign-on: where it starts (add <c>?returnUrl=</c>) and what to call it.</summary>
+internal sealed record SingleSignOnMethod(string Url, string Name);

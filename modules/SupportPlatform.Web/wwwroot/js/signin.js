@@ -20,6 +20,23 @@ const ssoErrors = {
 };
 const ssoError = new URLSearchParams(location.search).get('error');
 if (ssoError && ssoError.startsWith('sso')) show(ssoErrors[ssoError] || ssoErrors['sso-failed']);
+
+// Staff may sign in through the identity provider when the server has one (GET /api/auth/methods).
+try {
+  const methods = await api('GET', '/api/auth/methods');
+  if (methods && methods.singleSignOn) {
+    const wanted = new URLSearchParams(location.search).get('returnUrl');
+    const back = wanted && wanted.startsWith('/console') ? wanted : '/console';
+    const sso = $('#sso');
+    fill(sso, h('p', {}, h('a', {
+      class: 'button', href: methods.singleSignOn.url + '?returnUrl=' + encodeURIComponent(back),
+      text: 'Staff: sign in with ' + methods.singleSignOn.name,
+    })));
+    sso.hidden = false;
+  }
+} catch {
+  // Password sign-in works without it.
+}
 markReady();
 
 form.addEventListener('submit', async event => {
