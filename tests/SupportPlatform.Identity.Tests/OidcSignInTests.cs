@@ -12,7 +12,8 @@ namespace SupportPlatform.Identity.Tests;
 /// A real OpenID Connect provider (Debian's glewlwyd, own process, own SQLite database) and one real host process on a
 /// loopback port configured to sign staff in through it. Provider users: alice (a staff user of the platform, matched by
 /// email in another letter case, with no local password), bob (no user of the platform), carol (a deactivated staff
-/// user), dana (a client user of the platform, not staff) and erin (no email at the provider: her id token's email is empty).
+/// user), dana (a client user of the platform, not staff), erin (no email at the provider: her id token's email is empty)
+/// and frank (a staff user whose email the provider marks unverified: <c>email_verified: false</c>; alice's is true).
 /// </summary>
 public sealed class OidcProviderFixture : IAsyncLifetime
 {
@@ -51,11 +52,13 @@ public sealed class OidcProviderFixture : IAsyncLifetime
             await Provider.AddOidcPluginAsync(key);
         }
 
+        await Provider.EnableEmailVerifiedAsync();
         await Provider.AddScopeAsync("profile");
         await Provider.AddScopeAsync("email");
         await Provider.AddConfidentialClientAsync(ClientId, ClientSecret, Callback);
         string[] userScopes = ["g_profile", .. Scopes];
-        await Provider.AddUserAsync("alice", Password, "Alice.Agent@MSP.example", "Alice Agent", userScopes);
+        await Provider.AddUserAsync("alice", Password, "Alice.Agent@MSP.example", "Alice Agent", userScopes, emailVerified: true);
+        await Provider.AddUserAsync("frank", Password, "frank@msp.example", "Frank Unverified", userScopes, emailVerified: false);
         await Provider.AddUserAsync("bob", Password, "bob@elsewhere.example", "Bob Nobody", userScopes);
         await Provider.AddUserAsync("carol", Password, "carol@msp.example", "Carol Gone", userScopes);
         await Provider.AddUserAsync("dana", Password, "dana@acme.example", "Dana Client", userScopes);
@@ -66,6 +69,7 @@ public sealed class OidcProviderFixture : IAsyncLifetime
         await Admin.PostAsJsonAsync("/api/staff", new { id = "alice", email = "alice.agent@msp.example", name = "Alice Agent", role = "agent" }).Ok();
         await Admin.PostAsJsonAsync("/api/staff", new { id = "carol", email = "carol@msp.example", name = "Carol Gone", role = "agent" }).Ok();
         await Admin.PatchAsJsonAsync("/api/staff/carol", new { active = false }).Ok();
+        await Admin.PostAsJsonAsync("/api/staff", new { id = "frank", email = "frank@msp.example", name = "Frank Unverified", role = "agent" }).Ok();
         await Admin.EnsureAccount("acme");
         await Admin.PostAsJsonAsync("/api/accounts/acme/users", new { id = "dana", email = "dana@acme.example", name = "Dana Client" }).Ok();
     }
@@ -172,6 +176,19 @@ public sealed class OidcSignInTests(OidcProviderFixture fixture) : IClassFixture
         Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.Str("detail") is { } detail
             && detail.StartsWith("single sign-on refused: the provider's id token for subject '", StringComparison.Ordinal)
             && detail.EndsWith("' has no 'email' claim (SupportPlatform:Identity:Oidc:EmailClaim)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnverifiedEmail_IsRefused_EvenForAStaffUser()
+    {
+        using var browser = GlewlwydServer.Browser();
+        var flow = await AuthorizeAtProviderAsync(browser, "frank");
+        Assert.Equal("/signin?error=sso-email-unverified", await FinalRedirectAsync(browser, flow.Callback));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync(Platform("/api/me"))).StatusCode);
+
+        var audit = await fixture.Admin.GetAsync("/api/admin/audit?action=signin.failed").Ok();
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(),
+            e => e.Str("detail") == "single sign-on refused: the provider says the email 'frank@msp.example' is not verified");
     }
 
     [Fact]

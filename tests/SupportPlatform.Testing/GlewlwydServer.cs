@@ -29,6 +29,7 @@ public sealed class GlewlwydServer : IAsyncDisposable
     public const string AdminUser = "admin";
 
     private const string AdminPassword = "password";
+    private const string EmailVerifiedProperty = "email-verified";
     private const string Binary = "/usr/bin/glewlwyd";
     private const string NotFoundMessage =
         "glewlwyd not found at /usr/bin/glewlwyd: run scripts/test, which installs the Debian package glewlwyd";
@@ -178,6 +179,20 @@ public sealed class GlewlwydServer : IAsyncDisposable
             ["name-claim"] = "mandatory",
             ["email-claim"] = "mandatory",
             ["scope-claim"] = "no",
+            // email_verified (a boolean) from the user property "email-verified" ("yes"/"no"), when a user has it
+            // (see EnableEmailVerifiedAsync); users without it get no such claim.
+            ["claims"] = new object[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["name"] = "email_verified",
+                    ["user-property"] = EmailVerifiedProperty,
+                    ["type"] = "boolean",
+                    ["boolean-value-true"] = "yes",
+                    ["boolean-value-false"] = "no",
+                    ["mandatory"] = true,
+                },
+            },
         };
         await AdminAsync(HttpMethod.Post, "api/mod/plugin/", new { module = "oidc", name, display_name = "OpenID Connect", parameters }).ConfigureAwait(false);
     }
@@ -186,11 +201,49 @@ public sealed class GlewlwydServer : IAsyncDisposable
     public Task AddScopeAsync(string name) =>
         AdminAsync(HttpMethod.Post, "api/scope/", new { name, display_name = name, description = "Scope " + name, password_required = false, scheme = new { } });
 
-    /// <summary>Adds a user of the database back-end with a password, an email (none when null) and <paramref name="scopes"/>.</summary>
-    public Task AddUserAsync(string username, string password, string? email, string name, IEnumerable<string> scopes) =>
-        AdminAsync(HttpMethod.Post, "api/user/", email is null
-            ? new { username, password, name, enabled = true, scope = scopes.ToArray() }
-            : (object)new { username, password, email, name, enabled = true, scope = scopes.ToArray() });
+    /// <summary>
+    /// Lets users of the database back-end carry the property "email-verified" (the packaged schema's back-end keeps only
+    /// a few extra properties): its data format is extended and the back-end reloaded. Call before adding such users.
+    /// </summary>
+    public async Task EnableEmailVerifiedAsync()
+    {
+        var format = new Dictionary<string, object>
+        {
+            ["picture"] = new Dictionary<string, bool> { ["multiple"] = false, ["read"] = true, ["write"] = true, ["profile-read"] = true, ["profile-write"] = true },
+            [EmailVerifiedProperty] = new Dictionary<string, bool> { ["multiple"] = false, ["read"] = true, ["write"] = true, ["profile-read"] = false, ["profile-write"] = false },
+        };
+        await AdminAsync(HttpMethod.Put, "api/mod/user/database", new Dictionary<string, object>
+        {
+            ["module"] = "database",
+            ["name"] = "database",
+            ["display_name"] = "Database backend",
+            ["order_rank"] = 0,
+            ["parameters"] = new Dictionary<string, object> { ["use-glewlwyd-connection"] = true, ["data-format"] = format },
+            ["enabled"] = true,
+            ["readonly"] = false,
+        }).ConfigureAwait(false);
+        await AdminAsync(HttpMethod.Put, "api/mod/user/database/reset", new { }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds a user of the database back-end with a password, an email (none when null), <paramref name="scopes"/> and,
+    /// when <paramref name="emailVerified"/> is given, the "email-verified" property (see <see cref="EnableEmailVerifiedAsync"/>).
+    /// </summary>
+    public Task AddUserAsync(string username, string password, string? email, string name, IEnumerable<string> scopes, bool? emailVerified = null)
+    {
+        var user = new Dictionary<string, object> { ["username"] = username, ["password"] = password, ["name"] = name, ["enabled"] = true, ["scope"] = scopes.ToArray() };
+        if (email is not null)
+        {
+            user["email"] = email;
+        }
+
+        if (emailVerified is { } verified)
+        {
+            user[EmailVerifiedProperty] = verified ? "yes" : "no";
+        }
+
+        return AdminAsync(HttpMethod.Post, "api/user/", user);
+    }
 
     /// <summary>Adds a confidential client (client_secret_basic or client_secret_post) allowed the code flow to <paramref name="redirectUri"/>.</summary>
     public Task AddConfidentialClientAsync(string clientId, string secret, Uri redirectUri) =>
