@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
+using SupportPlatform.Storage.Contracts;
 using SupportPlatform.Testing;
 using SupportPlatform.Testing.Host;
 
@@ -15,7 +16,7 @@ namespace SupportPlatform.Identity.Tests;
 /// user), dana (a client user of the platform, not staff), erin (no email at the provider: her id token's email is empty)
 /// and frank (a staff user whose email the provider marks unverified: <c>email_verified: false</c>; alice's is true).
 /// </summary>
-public sealed class OidcProviderFixture : IAsyncLifetime
+public abstract class OidcProviderFixture(DatabaseProvider database) : IAsyncLifetime
 {
     public const string ClientId = "supportplatform";
     public const string ClientSecret = "glewlwyd-client-secret-0123456789";
@@ -38,7 +39,8 @@ public sealed class OidcProviderFixture : IAsyncLifetime
         Provider = await GlewlwydServer.StartAsync();
         var port = PlatformFactory.FreePort();
         Callback = new Uri($"http://127.0.0.1:{port}/auth/oidc/callback");
-        var environment = HostProcess.Environment(data.Path);
+        var postgres = database == DatabaseProvider.PostgreSql ? await PostgresServer.Shared.CreateDatabaseAsync("oidc") : null;
+        var environment = HostProcess.Environment(data.Path, postgres);
         environment["SupportPlatform__Identity__Oidc__Authority"] = Provider.Issuer();
         environment["SupportPlatform__Identity__Oidc__ClientId"] = ClientId;
         environment["SupportPlatform__Identity__Oidc__ClientSecret"] = ClientSecret;
@@ -94,8 +96,19 @@ public sealed class OidcProviderFixture : IAsyncLifetime
     public string Logs => $"--- host ---\n{Host.Output}\n--- glewlwyd ---\n{Provider.ReadLog()}";
 }
 
-/// <summary>Sign-in through the live provider: the code flow as a browser follows it, the mapping to staff users, refusals and tampering.</summary>
-public sealed class OidcSignInTests(OidcProviderFixture fixture) : IClassFixture<OidcProviderFixture>
+public sealed class SqliteOidcProvider() : OidcProviderFixture(DatabaseProvider.Sqlite);
+
+public sealed class PostgreSqlOidcProvider() : OidcProviderFixture(DatabaseProvider.PostgreSql);
+
+public sealed class SqliteOidcSignInTests(SqliteOidcProvider fixture) : OidcSignInTests(fixture), IClassFixture<SqliteOidcProvider>;
+
+public sealed class PostgreSqlOidcSignInTests(PostgreSqlOidcProvider fixture) : OidcSignInTests(fixture), IClassFixture<PostgreSqlOidcProvider>;
+
+/// <summary>
+/// Sign-in through the live provider: the code flow as a browser follows it, the mapping to staff users, refusals and
+/// tampering; on both back-ends (the user lookup, the sign-in record and the audit log are in the database).
+/// </summary>
+public abstract class OidcSignInTests(OidcProviderFixture fixture)
 {
     private GlewlwydServer Provider => fixture.Provider;
 
