@@ -15,7 +15,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using SupportPlatform.Core;
 using SupportPlatform.Core.Security;
 using SupportPlatform.Identity.Api;
@@ -165,13 +167,19 @@ public sealed class IdentityModule : IModule
                     options.Scope.Add(scope);
                 }
 
-                options.Events.OnTokenValidated = context => OidcSignedInAsync(context, oidc);
-                options.Events.OnRemoteFailure = context =>
+                // The provider answers with a top-level GET redirect (the code in the query) rather than the default
+                // cross-site form POST: the correlation and nonce cookies can then be SameSite=Lax, which browsers also
+                // keep on a plain-http host (they refuse SameSite=None without Secure, and a Secure cookie is never sent
+                // back over http, so the default cookies broke sign-in on an http address: "Correlation failed").
+                options.ResponseMode = OpenIdConnectResponseMode.Query;
+                foreach (var cookie in new[] { options.CorrelationCookie, options.NonceCookie })
                 {
-                    context.Response.Redirect("/signin?error=sso");
-                    context.HandleResponse();
-                    return Task.CompletedTask;
-                };
+                    cookie.SameSite = SameSiteMode.Lax;
+                    cookie.SecurePolicy = settings.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                }
+
+                options.Events.OnTokenValidated = context => OidcSignedInAsync(context, oidc);
+                options.Events.OnRemoteFailure = OidcFailedAsync;
             });
         }
     }
@@ -219,19 +227,76 @@ public sealed class IdentityModule : IModule
     {
         var services = context.HttpContext.RequestServices;
         var audit = services.GetRequiredService<AuditLog>();
-        var claimed = context.Principal?.FindFirstValue(oidc.EmailClaim) ?? context.Principal?.FindFirstValue(ClaimTypes.Email);
+        var principal = context.Principal;
+        var claimed = principal?.FindFirstValue(oidc.EmailClaim) ?? principal?.FindFirstValue(ClaimTypes.Email);
         var email = IdentitySettings.NormalizeEmail(claimed);
-        var user = email is null ? null : await services.GetRequiredService<UserStore>().FindByEmailAsync(email, context.HttpContext.RequestAborted);
-        if (user is not { Active: true, IsStaff: true })
+        var subject = principal?.FindFirstValue("sub") ?? principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        OidcRefusal? refusal = null;
+        UserRecord? user = null;
+        if (email is null)
         {
-            await audit.WriteAsync(context.HttpContext, "signin.failed", user?.Id, $"single sign-on for '{claimed}': no active staff user has this email",
+            refusal = new OidcRefusal(OidcRefusal.NoEmail, string.IsNullOrWhiteSpace(claimed)
+                ? $"the provider's id token for subject '{subject}' has no '{oidc.EmailClaim}' claim (SupportPlatform:Identity:Oidc:EmailClaim)"
+                : $"the provider's '{oidc.EmailClaim}' claim '{claimed}' is not an email address");
+        }
+        else if (principal?.FindFirstValue("email_verified") is { } verified && string.Equals(verified, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            refusal = new OidcRefusal(OidcRefusal.EmailUnverified, $"the provider says the email '{claimed}' is not verified");
+        }
+        else
+        {
+            user = await services.GetRequiredService<UserStore>().FindByEmailAsync(email, context.HttpContext.RequestAborted);
+            refusal = user switch
+            {
+                null or { IsStaff: false } => new OidcRefusal(OidcRefusal.NoStaffUser, $"no staff user has the email '{email}'; an administrator must create one first"),
+                { Active: false } => new OidcRefusal(OidcRefusal.Deactivated, $"the staff user '{user.Id}' with the email '{email}' is deactivated"),
+                _ => null,
+            };
+        }
+
+        if (refusal is not null)
+        {
+            // Refused before any session exists: nothing is created, and the audit log says who tried and why.
+            await audit.WriteAsync(context.HttpContext, "signin.failed", user is { IsStaff: true } ? user.Id : null, $"single sign-on refused: {refusal.Message}",
                 new ClaimsPrincipal());
-            context.Fail($"No active staff user has the email '{claimed}'; an administrator must create one first.");
+            context.Fail(refusal);
             return;
         }
 
-        await services.GetRequiredService<UserStore>().RecordSuccessAsync(user.Id, context.HttpContext.RequestAborted);
+        await services.GetRequiredService<UserStore>().RecordSuccessAsync(user!.Id, context.HttpContext.RequestAborted);
         context.Principal = PrincipalFactory.Create(user, IdentitySchemes.Cookie, "oidc");
         await audit.WriteAsync(context.HttpContext, "signin.succeeded", user.Id, $"single sign-on for {user.Email}", context.Principal);
+    }
+
+    /// <summary>
+    /// Any failure of the sign-in at the callback (refused user, the provider's error answer, a wrong or replayed state,
+    /// a token that does not validate) ends on the sign-in page with a reason code it explains, never in a 500; the log
+    /// keeps the details of failures that are not a refused user.
+    /// </summary>
+    private static Task OidcFailedAsync(RemoteFailureContext context)
+    {
+        var code = context.Failure is OidcRefusal refusal ? refusal.Code : OidcRefusal.Failed;
+        if (context.Failure is not OidcRefusal)
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>()
+                .CreateLogger("SupportPlatform.Identity.Oidc")
+                .LogWarning(context.Failure, "Single sign-on failed at {Path}: {Reason}", context.Request.Path.Value, context.Failure?.Message);
+        }
+
+        context.Response.Redirect("/signin?error=" + code);
+        context.HandleResponse();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Why a provider's user may not sign in; <see cref="Code"/> goes to the sign-in page (<c>/signin?error=</c>).</summary>
+    private sealed class OidcRefusal(string code, string message) : Exception(message)
+    {
+        public const string Failed = "sso-failed";
+        public const string NoEmail = "sso-no-email";
+        public const string EmailUnverified = "sso-email-unverified";
+        public const string NoStaffUser = "sso-no-staff-user";
+        public const string Deactivated = "sso-deactivated";
+
+        public string Code { get; } = code;
     }
 }

@@ -74,13 +74,13 @@ public sealed class PostgreSqlEndpointWalkTests(PostgreSqlWalk fixture) : Endpoi
 public abstract class EndpointWalkTests(WalkFixture fixture)
 {
     /// <summary>
-    /// Endpoints anyone may call: health, sign-in, sign-in link, antiforgery, first-admin setup, single sign-on, and
+    /// Endpoints anyone may call: health, sign-in, sign-in methods, sign-in link, antiforgery, first-admin setup, single sign-on, and
     /// plugin webhooks (any method; each plugin authenticates its callers by signature, token or secret header), and
     /// the signed estimate approval link and escalation acknowledgement links (each signed token is the credential).
     /// </summary>
     private static readonly HashSet<string> Anonymous =
     [
-        "GET /health/live", "GET /health/ready", "POST /api/auth/signin", "POST /api/auth/link", "GET /api/auth/antiforgery",
+        "GET /health/live", "GET /health/ready", "POST /api/auth/signin", "POST /api/auth/link", "GET /api/auth/antiforgery", "GET /api/auth/methods",
         "GET /auth/link/{token}", "POST /auth/link/{token}", "POST /api/setup", "GET /auth/oidc", "GET /hooks/{pluginId}/{**path}",
         "GET /billing/approval/{token}", "POST /billing/approval/{token}",
         "GET /ack/{token}", "POST /ack/{token}",

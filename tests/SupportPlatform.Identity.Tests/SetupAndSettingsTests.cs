@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,6 +103,8 @@ public sealed class SetupAndSettingsTests
 
         Assert.Null(await host.Services.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(IdentitySchemes.Oidc));
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Users.Anonymous().GetAsync("/auth/oidc")).StatusCode);
+        var methods = await (await host.Users.Anonymous().GetAsync("/api/auth/methods")).Ok();
+        Assert.Equal(JsonValueKind.Null, methods.GetProperty("singleSignOn").ValueKind);
     }
 
     [Fact]
@@ -123,5 +126,23 @@ public sealed class SetupAndSettingsTests
         Assert.Equal(("https://login.example.com/realms/msp", "supportplatform", "code", true), (options.Authority, options.ClientId, options.ResponseType, options.UsePkce));
         Assert.Equal(IdentitySchemes.Cookie, options.SignInScheme);
         Assert.Contains("email", options.Scope);
+    }
+
+    [Fact]
+    public async Task Oidc_ProviderUnreachable_SignInPageSaysSo_No500()
+    {
+        // Nothing listens on this port: the discovery document cannot be read.
+        await using var host = new PlatformFactory(extra: new Dictionary<string, string?>
+        {
+            ["SupportPlatform:Identity:Oidc:Authority"] = $"http://127.0.0.1:{PlatformFactory.FreePort()}/realms/msp",
+            ["SupportPlatform:Identity:Oidc:ClientId"] = "supportplatform",
+            ["SupportPlatform:Identity:Oidc:RequireHttpsMetadata"] = "false",
+        });
+        using var browser = host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await browser.GetAsync("/auth/oidc?returnUrl=/console");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/signin?error=sso-unavailable", response.Headers.Location?.OriginalString);
     }
 }

@@ -1,10 +1,13 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SupportPlatform.Core.Mail;
 using SupportPlatform.Core.Security;
 using SupportPlatform.Identity.Persistence;
@@ -33,6 +36,11 @@ internal static class AuthApi
             .WithName("RequestSignInLink")
             .WithSummary("Mails a one-time sign-in link to a client user. Always 202, whether or not the address is known; 503 when mail is not configured.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        auth.MapGet("/methods", (IdentitySettings identity) => TypedResults.Ok(new SignInMethods(
+                identity.Oidc is { } oidc ? new SingleSignOnMethod("/auth/oidc", oidc.DisplayName) : null)))
+            .AllowAnonymous().RequireRateLimiting(RateLimits.Public)
+            .WithName("GetSignInMethods")
+            .WithSummary("How one signs in here, for the sign-in page: singleSignOn (the URL that starts it and the provider's display name, SupportPlatform:Identity:Oidc:DisplayName) when OpenID Connect is configured, else null.");
         auth.MapGet("/antiforgery", Antiforgery).AllowAnonymous().RequireRateLimiting(RateLimits.Public)
             .WithName("GetAntiforgeryToken")
             .WithSummary("The antiforgery token for cookie-authenticated POST, PUT, PATCH and DELETE requests: send it in the header named headerName. Ask again after signing in.");
@@ -52,12 +60,36 @@ internal static class AuthApi
 
         if (settings.Oidc is not null)
         {
-            endpoints.MapGet("/auth/oidc", (string? returnUrl) =>
-                    Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl, "/console") }, [IdentitySchemes.Oidc]))
+            endpoints.MapGet("/auth/oidc", StartOidc)
                 .AllowAnonymous().RequireRateLimiting(RateLimits.Public)
                 .WithTags("Sign-in").WithName("SignInWithOidc")
                 .WithSummary("Starts single sign-on with the configured OpenID Connect provider (staff; matched to a staff user by email).");
         }
+    }
+
+    /// <summary>
+    /// Sends the browser to the provider. Its discovery document is read first (cached by the handler): when the provider
+    /// cannot be reached or answers nonsense, the browser lands on the sign-in page with a reason instead of a 500.
+    /// </summary>
+    private static async Task<IResult> StartOidc(string? returnUrl, HttpContext http, IOptionsMonitor<OpenIdConnectOptions> oidc, ILoggerFactory logs)
+    {
+        var options = oidc.Get(IdentitySchemes.Oidc);
+        try
+        {
+            if (options.ConfigurationManager is { } discovery)
+            {
+                await discovery.GetConfigurationAsync(http.RequestAborted);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
+        {
+            logs.CreateLogger("SupportPlatform.Identity.Oidc").LogWarning(ex,
+                "Single sign-on is unavailable: the provider's discovery document {Address} could not be read ({Reason}); check SupportPlatform:Identity:Oidc:Authority.",
+                options.MetadataAddress ?? options.Authority + "/.well-known/openid-configuration", ex.Message);
+            return Results.Redirect("/signin?error=sso-unavailable");
+        }
+
+        return Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl, "/console") }, [IdentitySchemes.Oidc]);
     }
 
     /// <summary><paramref name="url"/> when it is a local path ("/console/x"), else <paramref name="fallback"/>: no open redirects.</summary>
@@ -240,3 +272,9 @@ internal sealed record SignInRequest(string? Email, string? Password);
 internal sealed record LinkRequest(string? Email);
 
 internal sealed record AntiforgeryView(string HeaderName, string Token);
+
+/// <summary>The sign-in methods the sign-in page offers besides email and password.</summary>
+internal sealed record SignInMethods(SingleSignOnMethod? SingleSignOn);
+
+/// <summary>Single sign-on: where it starts (add <c>?returnUrl=</c>) and what to call it.</summary>
+internal sealed record SingleSignOnMethod(string Url, string Name);

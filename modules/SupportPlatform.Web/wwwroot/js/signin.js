@@ -8,6 +8,35 @@ holdForms();
 
 const form = $('#signin-form');
 const error = $('#signin-error');
+
+// Single sign-on (GET /auth/oidc) comes back here with ?error=<code> when it did not sign anyone in.
+const ssoErrors = {
+  'sso-no-staff-user': 'Single sign-on worked, but no staff user here has your email address. Ask an administrator to add you with the address your sign-on account uses.',
+  'sso-deactivated': 'Single sign-on worked, but your staff account here is deactivated. Ask an administrator.',
+  'sso-no-email': 'The single sign-on provider sent no email address, so you could not be matched to a staff user. Ask an administrator.',
+  'sso-email-unverified': 'The single sign-on provider has not verified your email address. Verify it there, then try again.',
+  'sso-unavailable': 'Single sign-on is not available right now: the sign-on provider cannot be reached. Try again later, or sign in with your password.',
+  'sso-failed': 'Single sign-on did not complete. Try again; if it keeps failing, ask an administrator (the server log has the reason).',
+};
+const ssoError = new URLSearchParams(location.search).get('error');
+if (ssoError && ssoError.startsWith('sso')) show(ssoErrors[ssoError] || ssoErrors['sso-failed']);
+
+// Staff may sign in through the identity provider when the server has one (GET /api/auth/methods).
+try {
+  const methods = await api('GET', '/api/auth/methods');
+  if (methods && methods.singleSignOn) {
+    const wanted = new URLSearchParams(location.search).get('returnUrl');
+    const back = wanted && wanted.startsWith('/console') ? wanted : '/console';
+    const sso = $('#sso');
+    fill(sso, h('p', {}, h('a', {
+      class: 'button', href: methods.singleSignOn.url + '?returnUrl=' + encodeURIComponent(back),
+      text: 'Staff: sign in with ' + methods.singleSignOn.name,
+    })));
+    sso.hidden = false;
+  }
+} catch {
+  // Password sign-in works without it.
+}
 markReady();
 
 form.addEventListener('submit', async event => {
