@@ -44,6 +44,15 @@ if (postgres is null)
 
 var results = new List<WorkloadResult>();
 var earlier = new Dictionary<string, WorkloadResult>();
+var environment = new Dictionary<string, string>
+{
+    ["date"] = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
+    ["size"] = size.ToString().ToLowerInvariant(),
+    ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {RuntimeInformation.OSDescription}",
+    ["runtime"] = RuntimeInformation.FrameworkDescription,
+};
+var header = $"SupportPlatform benchmarks, {environment["size"]} size, {environment["date"]} on {environment["machine"]}";
+Directory.CreateDirectory(output);
 foreach (var workload in workloads)
 {
     // The baseline always runs: every other figure is a ratio to it.
@@ -59,23 +68,22 @@ foreach (var workload in workloads)
         results.Add(result);
         earlier[result.Workload] = result;
     }
+
+    // The tables so far after each workload: a long full-size run that is stopped keeps what it measured.
+    await WriteAsync(Report.Rows(results));
 }
 
 var rows = Report.Rows(results);
-var environment = new Dictionary<string, string>
-{
-    ["date"] = DateTimeOffset.UtcNow.ToString("u", CultureInfo.InvariantCulture),
-    ["size"] = size.ToString().ToLowerInvariant(),
-    ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {RuntimeInformation.OSDescription}",
-    ["runtime"] = RuntimeInformation.FrameworkDescription,
-};
-Directory.CreateDirectory(output);
-var header = $"SupportPlatform benchmarks, {environment["size"]} size, {environment["date"]} on {environment["machine"]}";
-await File.WriteAllTextAsync(Path.Combine(output, "results.md"), Report.Markdown(rows, "# " + header));
-await File.WriteAllTextAsync(Path.Combine(output, "results.json"), Report.Json(rows, environment));
+await WriteAsync(rows);
 
 Console.WriteLine();
 Console.WriteLine(header);
 Console.WriteLine(Report.Text(rows));
 Console.WriteLine($"written: {Path.Combine(output, "results.md")} and results.json");
 return rows.Any(r => r.Result == "FAIL") ? 1 : 0;
+
+async Task WriteAsync(IReadOnlyList<Report.Row> table)
+{
+    await File.WriteAllTextAsync(Path.Combine(output, "results.md"), Report.Markdown(table, "# " + header));
+    await File.WriteAllTextAsync(Path.Combine(output, "results.json"), Report.Json(table, environment));
+}

@@ -49,14 +49,17 @@ internal sealed class MailImportWorkload : IWorkload
         var rate = acknowledged / elapsed.TotalSeconds;
         return
         [
-            new WorkloadResult(Throughput, rate, "msg/s", RawInsertBaseline.WorkloadName, 0.04, true, new Dictionary<string, string>
+            // The figure, 200 msg/s on this machine, as for the IMAP end-to-end workload; the ratio to the baseline is
+            // shown beside it. (A ratio of 0.04x stood for 200 msg/s against the quick, idle baseline of 5,000 rows/s; the
+            // full-size baseline, 16 connections for 60 s, measured 10,430 rows/s idle, which made it 417 msg/s.)
+            new WorkloadResult(Throughput, rate, "msg/s", RawInsertBaseline.WorkloadName, null, true, new Dictionary<string, string>
             {
                 ["clients"] = clients.ToString(CultureInfo.InvariantCulture),
                 ["duration"] = elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
                 ["messages"] = acknowledged.ToString(CultureInfo.InvariantCulture),
                 ["failed requests"] = failures.ToString(CultureInfo.InvariantCulture),
                 ["stored = acknowledged"] = "yes",
-            }),
+            }, AbsoluteTarget: 200),
         ];
     }
 
