@@ -19,8 +19,8 @@ internal sealed record TicketHit(long TicketId, string AccountId, string Subject
 internal sealed record SearchResult<T>(string Query, IReadOnlyList<T> Items, bool Fuzzy, string? Corrected)
 {
     /// <summary>
-    /// Ticket search on PostgreSQL, when the words matched more tickets than it ranks: the results are the best of this
-    /// many newest matches (add words to narrow the search). Null when every match was ranked.
+    /// Ticket search on PostgreSQL, when only the newest matches were ranked: the results are the best of this many
+    /// newest matches, and older tickets may match too (add words to narrow the search). Null when every match was ranked.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? RankedNewest { get; init; }
