@@ -81,13 +81,13 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Get(string kind, string name, string? accountId, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
-        var k = resolver.Kind(kind)!;
-        var t = k.Templates.Single(x => x.Name == name);
+        var (k, t) = target;
         var text = await resolver.TextAsync(kind, name, accountId, ct);
         var saved = await store.CurrentAsync(kind, name, accountId ?? "", ct);
         return Results.Ok(new
@@ -110,9 +110,10 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Validate(string kind, string name, TemplateEdit edit, TemplateResolver resolver, IGrainFactory grains)
     {
-        if (await Find(kind, name, edit.AccountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, edit.AccountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
         if (edit.Source is null)
@@ -120,29 +121,29 @@ internal static class TemplatesApi
             return Problem(400, "source-missing", "Send the template text as 'source'.");
         }
 
-        var k = resolver.Kind(kind)!;
-        var check = TemplateChecker.Check(k, k.Templates.Single(t => t.Name == name), edit.Source);
+        var check = target.Check(edit.Source);
         return Results.Ok(new { check.Valid, check.Problems });
     }
 
     private static async Task<IResult> Preview(string kind, string name, TemplateEdit edit, TemplateResolver resolver, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, edit.AccountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, edit.AccountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
-        var k = resolver.Kind(kind)!;
         var source = edit.Source ?? (await resolver.TextAsync(kind, name, edit.AccountId, ct)).Source;
-        var check = TemplateChecker.Check(k, k.Templates.Single(t => t.Name == name), source);
+        var check = target.Check(source);
         return check.Valid ? Results.Ok(check.Preview) : Invalid(check);
     }
 
     private static async Task<IResult> Save(string kind, string name, TemplateEdit edit, ClaimsPrincipal user, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, edit.AccountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, edit.AccountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
         if (edit.Source is null)
@@ -150,8 +151,7 @@ internal static class TemplatesApi
             return Problem(400, "source-missing", "Send the template text as 'source'.");
         }
 
-        var k = resolver.Kind(kind)!;
-        var check = TemplateChecker.Check(k, k.Templates.Single(t => t.Name == name), edit.Source);
+        var check = target.Check(edit.Source);
         if (!check.Valid)
         {
             return Invalid(check);
@@ -163,9 +163,10 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Revert(string kind, string name, string? accountId, ClaimsPrincipal user, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
         if (await store.CurrentAsync(kind, name, accountId ?? "", ct) is null)
@@ -185,9 +186,10 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Versions(string kind, string name, string? accountId, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
         return Results.Ok((await store.VersionsAsync(kind, name, accountId ?? "", ct)).Select(Summary));
@@ -195,12 +197,13 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Version(string kind, string name, int version, string? accountId, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
-        var found = (await store.VersionsAsync(kind, name, accountId ?? "", ct)).FirstOrDefault(v => v.Version == version);
+        var found = await store.VersionAsync(kind, name, accountId ?? "", version, ct);
         return found is null
             ? Problem(404, "no-version", $"The {kind} template '{name}'{For(accountId)} has no version {version}.")
             : Results.Ok(new { found.Version, found.Source, Reverted = found.Source is null, found.SavedBy, found.SavedAt });
@@ -208,12 +211,13 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Diff(string kind, string name, int from, int to, string? accountId, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
-        var shipped = resolver.Kind(kind)!.Shipped(name);
+        var shipped = target.Kind.Shipped(name);
         var versions = await store.VersionsAsync(kind, name, accountId ?? "", ct);
         string? Text(int v) => v == 0 ? shipped : versions.FirstOrDefault(x => x.Version == v) is { } found ? found.Source ?? shipped : null;
         if (Text(from) is not { } a || Text(to) is not { } b)
@@ -226,19 +230,19 @@ internal static class TemplatesApi
 
     private static async Task<IResult> Restore(string kind, string name, int version, string? accountId, ClaimsPrincipal user, TemplateResolver resolver, TemplateStore store, IGrainFactory grains, CancellationToken ct)
     {
-        if (await Find(kind, name, accountId, resolver, grains) is { } error)
+        var (target, error) = await Find(kind, name, accountId, resolver, grains);
+        if (target is null)
         {
-            return error;
+            return error!;
         }
 
-        var found = (await store.VersionsAsync(kind, name, accountId ?? "", ct)).FirstOrDefault(v => v.Version == version);
+        var found = await store.VersionAsync(kind, name, accountId ?? "", version, ct);
         if (found?.Source is not { } source)
         {
             return Problem(404, "no-version", $"The {kind} template '{name}'{For(accountId)} has no saved text as version {version}.");
         }
 
-        var k = resolver.Kind(kind)!;
-        var check = TemplateChecker.Check(k, k.Templates.Single(t => t.Name == name), source);
+        var check = target.Check(source);
         if (!check.Valid)
         {
             return Invalid(check);
@@ -248,35 +252,36 @@ internal static class TemplatesApi
         return saved is null ? Conflict() : Results.Ok(Summary(saved));
     }
 
-    /// <summary>Null when the kind, template and account exist (and the kind has per-account versions); else the problem.</summary>
-    private static async Task<IResult?> Find(string kind, string name, string? accountId, TemplateResolver resolver, IGrainFactory grains)
+    /// <summary>The kind and template (the account, when given, exists and the kind has per-account versions); else the problem.</summary>
+    private static async Task<(Target? Target, IResult? Error)> Find(string kind, string name, string? accountId, TemplateResolver resolver, IGrainFactory grains)
     {
         if (resolver.Kind(kind) is not { } k)
         {
-            return Problem(404, "no-template-kind", $"There is no template kind '{kind}'; the kinds are {string.Join(", ", resolver.Kinds.Select(x => x.Kind).Order(StringComparer.Ordinal))}.");
+            return (null, Problem(404, "no-template-kind", $"There is no template kind '{kind}'; the kinds are {string.Join(", ", resolver.Kinds.Select(x => x.Kind).Order(StringComparer.Ordinal))}."));
         }
 
-        if (!k.Templates.Any(t => t.Name == name))
+        if (k.Templates.FirstOrDefault(t => t.Name == name) is not { } template)
         {
-            return Problem(404, "no-template", $"There is no {kind} template '{name}'.");
+            return (null, Problem(404, "no-template", $"There is no {kind} template '{name}'."));
         }
 
-        if (accountId is null)
+        if (accountId is not null && !k.PerAccount)
         {
-            return null;
+            return (null, Problem(400, "no-account-templates", $"{k.Title} templates have no per-account versions; leave out accountId."));
         }
 
-        if (!k.PerAccount)
+        if (accountId is not null && (!AccountKeys.IsValidId(accountId) || await grains.GetGrain<IClientAccountGrain>(AccountKeys.Grain(accountId)).Get() is null))
         {
-            return Problem(400, "no-account-templates", $"{k.Title} templates have no per-account versions; leave out accountId.");
+            return (null, Problem(404, "no-account", $"There is no account '{accountId}'."));
         }
 
-        if (!AccountKeys.IsValidId(accountId) || await grains.GetGrain<IClientAccountGrain>(AccountKeys.Grain(accountId)).Get() is null)
-        {
-            return Problem(404, "no-account", $"There is no account '{accountId}'.");
-        }
+        return (new Target(k, template), null);
+    }
 
-        return null;
+    /// <summary>A template found by <see cref="Find"/>.</summary>
+    private sealed record Target(ITemplateKind Kind, TemplateDescriptor Template)
+    {
+        public TemplateCheck Check(string source) => TemplateChecker.Check(Kind, Template, source);
     }
 
     private static object Summary(TemplateVersion v) => new { v.Version, Reverted = v.Source is null, v.SavedBy, v.SavedAt, Length = v.Source?.Length };

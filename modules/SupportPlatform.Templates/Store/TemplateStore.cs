@@ -15,6 +15,8 @@ internal sealed record TemplateVersion(string Kind, string Name, string AccountI
 internal sealed class TemplateStore(IDatabase database, TimeProvider clock, IGrainFactory grains)
 {
     public const int MaxSourceLength = 262_144;
+    private const string SelectVersions =
+        "SELECT kind AS Kind, name AS Name, account_id AS AccountId, version AS Version, source AS Source, saved_by AS SavedBy, saved_at_ms AS SavedAtMs FROM sp_template_versions";
     private static readonly TimeSpan CacheBackstop = TimeSpan.FromMinutes(1);
     private volatile Snapshot? snapshot;
 
@@ -56,12 +58,19 @@ internal sealed class TemplateStore(IDatabase database, TimeProvider clock, IGra
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            """
-            SELECT kind AS Kind, name AS Name, account_id AS AccountId, version AS Version, source AS Source, saved_by AS SavedBy, saved_at_ms AS SavedAtMs FROM sp_template_versions
-            WHERE kind = @kind AND name = @name AND account_id = @accountId ORDER BY version DESC
-            """,
+            SelectVersions + " WHERE kind = @kind AND name = @name AND account_id = @accountId ORDER BY version DESC",
             new { kind, name, accountId }, cancellationToken: ct));
         return [.. rows.Select(r => r.ToVersion())];
+    }
+
+    /// <summary>One version of the key, or null.</summary>
+    public async Task<TemplateVersion?> VersionAsync(string kind, string name, string accountId, int version, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            SelectVersions + " WHERE kind = @kind AND name = @name AND account_id = @accountId AND version = @version",
+            new { kind, name, accountId, version }, cancellationToken: ct));
+        return row?.ToVersion();
     }
 
     /// <summary>
